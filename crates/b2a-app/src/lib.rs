@@ -1,0 +1,11 @@
+//! The application layer: the operations an agent, operator or auditor performs, composed from
+//! the catalog graph, the pricing engine and the ledger. Every binding (REST today, MCP next)
+//! calls these and nothing below them.
+//!
+//! No HTTP here: callers pass typed values and get typed values or a [`ShopError`]. Blocking
+//! graph calls run on tokio's blocking pool.
+
+pub mod demo;
+mod shop;
+
+pub use shop::{AuditPage, Caller, Shop, ShopError};

@@ -1,0 +1,252 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use b2a_audit::AuditEntry;
+use b2a_graph::{CatalogStore, GraphError, ProductPage, ProductQuery, SkuOffer};
+use b2a_ledger::{Ledger, LedgerError, PlaceOrder, Placed};
+use b2a_model::{
+    AgentId, Availability, Order, OrderId, Principal, ProductId, Quote, QuoteId, QuoteRequest, Sku,
+};
+use b2a_pricing::{ListedLine, PricingError, price_lines};
+use time::OffsetDateTime;
+
+/// Who is acting: the verified subject of a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The agent.
+    pub agent: AgentId,
+    /// The person it acts for.
+    pub principal: Option<Principal>,
+    /// The token it acts with (`jti`).
+    pub credential: String,
+}
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShopError {
+    /// The catalog failed.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The ledger failed or refused.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Pricing refused.
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    /// Line `index` names a SKU the published catalog does not sell.
+    #[error("line {index}: {sku} is not sold in the published catalog")]
+    UnknownSku {
+        /// Line index.
+        index: usize,
+        /// The SKU.
+        sku: Sku,
+    },
+    /// Line `index` names a SKU that cannot be ordered now.
+    #[error("line {index}: {sku} is {} and cannot be quoted", availability.as_str())]
+    SkuUnavailable {
+        /// Line index.
+        index: usize,
+        /// The SKU.
+        sku: Sku,
+        /// Its availability.
+        availability: Availability,
+    },
+    /// Line `index` repeats the SKU of an earlier line.
+    #[error("line {index}: {sku} already appears on an earlier line; add the quantities instead")]
+    DuplicateSku {
+        /// Line index.
+        index: usize,
+        /// The SKU.
+        sku: Sku,
+    },
+    /// No such product.
+    #[error("no product {0} in the published catalog")]
+    ProductNotFound(ProductId),
+    /// No such quote for this caller.
+    #[error("no quote {0} for this agent")]
+    QuoteNotFound(QuoteId),
+    /// No such order for this caller.
+    #[error("no order {0} for this agent")]
+    OrderNotFound(OrderId),
+    /// A blocking task panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+/// A page of audit entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    /// Entries, oldest first.
+    pub items: Vec<AuditEntry>,
+    /// The sequence number to resume after, when there may be more.
+    pub next_after: Option<u64>,
+}
+
+/// The brand's shop: catalog, pricing and ledger behind the operations of the protocol.
+#[derive(Debug, Clone)]
+pub struct Shop {
+    catalog: Arc<CatalogStore>,
+    ledger: Arc<dyn Ledger>,
+    quote_ttl: Duration,
+}
+
+impl Shop {
+    /// A shop over these stores; quotes stay valid for `quote_ttl`.
+    pub fn new(catalog: Arc<CatalogStore>, ledger: Arc<dyn Ledger>, quote_ttl: Duration) -> Self {
+        Self {
+            catalog,
+            ledger,
+            quote_ttl,
+        }
+    }
+
+    /// The catalog store.
+    pub fn catalog(&self) -> &Arc<CatalogStore> {
+        &self.catalog
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        &self.ledger
+    }
+
+    /// How long quotes stay valid.
+    pub fn quote_ttl(&self) -> Duration {
+        self.quote_ttl
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&CatalogStore) -> Result<T, GraphError> + Send + 'static,
+    ) -> Result<T, ShopError> {
+        let catalog = Arc::clone(&self.catalog);
+        tokio::task::spawn_blocking(move || f(&catalog))
+            .await
+            .map_err(|e| ShopError::Task(e.to_string()))?
+            .map_err(ShopError::from)
+    }
+
+    /// Searches the published catalog.
+    pub async fn search(&self, query: ProductQuery) -> Result<ProductPage, ShopError> {
+        self.blocking(move |c| c.search(&query)).await
+    }
+
+    /// One product or product group as schema.org JSON-LD.
+    pub async fn product(&self, id: ProductId) -> Result<serde_json::Value, ShopError> {
+        let key = id.clone();
+        self.blocking(move |c| c.product(&key))
+            .await?
+            .ok_or(ShopError::ProductNotFound(id))
+    }
+
+    /// Prices a request at list price and records the quote (with its audit entry).
+    pub async fn create_quote(
+        &self,
+        caller: &Caller,
+        request: QuoteRequest,
+        now: OffsetDateTime,
+    ) -> Result<Quote, ShopError> {
+        let mut seen = HashSet::new();
+        for (index, line) in request.lines.iter().enumerate() {
+            if !seen.insert(line.sku.clone()) {
+                return Err(ShopError::DuplicateSku {
+                    index,
+                    sku: line.sku.clone(),
+                });
+            }
+        }
+        let skus: Vec<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
+        let offers: Vec<Option<SkuOffer>> = self
+            .blocking(move |c| {
+                skus.iter()
+                    .map(|s| c.offer(s))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let mut listed = Vec::with_capacity(offers.len());
+        for (index, (line, offer)) in request.lines.into_iter().zip(offers).enumerate() {
+            let offer = offer.ok_or_else(|| ShopError::UnknownSku {
+                index,
+                sku: line.sku.clone(),
+            })?;
+            if !offer.availability.is_orderable() {
+                return Err(ShopError::SkuUnavailable {
+                    index,
+                    sku: line.sku,
+                    availability: offer.availability,
+                });
+            }
+            listed.push(ListedLine {
+                sku: line.sku,
+                name: offer.name,
+                quantity: line.quantity,
+                unit_price: offer.price,
+            });
+        }
+        let priced = price_lines(listed)?;
+        let quote = Quote {
+            id: QuoteId::generate(),
+            agent: caller.agent.clone(),
+            principal: caller.principal.clone(),
+            lines: priced.lines,
+            ship_to: request.ship_to,
+            total: priced.total,
+            created_at: now,
+            expires_at: now + self.quote_ttl,
+        };
+        self.ledger.create_quote(&quote, &caller.credential).await?;
+        Ok(quote)
+    }
+
+    /// One of the caller's quotes.
+    pub async fn quote(&self, caller: &Caller, id: QuoteId) -> Result<Quote, ShopError> {
+        self.ledger
+            .quote(&id, &caller.agent)
+            .await?
+            .ok_or(ShopError::QuoteNotFound(id))
+    }
+
+    /// Orders one of the caller's quotes under an idempotency key.
+    pub async fn place_order(
+        &self,
+        caller: &Caller,
+        quote_id: QuoteId,
+        idempotency_key: String,
+        fingerprint: String,
+        now: OffsetDateTime,
+    ) -> Result<Placed, ShopError> {
+        let cmd = PlaceOrder {
+            quote_id,
+            agent: caller.agent.clone(),
+            credential: caller.credential.clone(),
+            idempotency_key,
+            fingerprint,
+            now,
+        };
+        self.ledger.place_order(&cmd).await.map_err(|e| match e {
+            LedgerError::QuoteNotFound(id) => ShopError::QuoteNotFound(id),
+            other => ShopError::Ledger(other),
+        })
+    }
+
+    /// One of the caller's orders.
+    pub async fn order(&self, caller: &Caller, id: OrderId) -> Result<Order, ShopError> {
+        self.ledger
+            .order(&id, &caller.agent)
+            .await?
+            .ok_or(ShopError::OrderNotFound(id))
+    }
+
+    /// Audit entries after `after`, at most `limit`.
+    pub async fn audit(&self, after: u64, limit: u32) -> Result<AuditPage, ShopError> {
+        let items = self.ledger.audit_entries(after, limit).await?;
+        let next_after = if items.len() == limit as usize {
+            items.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(AuditPage { items, next_after })
+    }
+}

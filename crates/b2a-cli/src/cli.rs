@@ -1,0 +1,103 @@
+//! Command-line interface. Every flag can also be set by a `B2A_*` environment variable or in
+//! the TOML file named by `--config`; the command line wins over the environment, which wins
+//! over the file, which wins over the built-in default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// b2a — the Brand-to-Agent gateway: serves a brand's catalog, quotes and orders to AI shopping
+/// agents under signed capability tokens, with a hash-chained audit log.
+#[derive(Debug, Parser)]
+#[command(name = "b2a", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// TOML file with defaults for any flag (keys are flag names with `_`, e.g. `public_url`).
+    #[arg(long, global = true, env = "B2A_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Load the demo brand (Maison Vercors) into a data directory and serve it.
+    ///
+    /// Creates DIR if needed, loads and publishes the demo catalog, seeds stock, writes
+    /// DIR/demo-tokens.json (agent, operator and auditor tokens) and prints how to call the
+    /// gateway. Running it again on the same DIR reuses the data and issues fresh tokens.
+    Demo(ServeArgs),
+    /// Serve an existing data directory.
+    Serve(ServeArgs),
+    /// Issue capability tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Flags of `demo` and `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Data directory [default for demo: ./demo-data; required for serve].
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8787].
+    #[arg(long, env = "B2A_ADDR", value_name = "HOST:PORT")]
+    pub(crate) addr: Option<SocketAddr>,
+    /// URL agents reach the gateway at; on first start it becomes the token issuer and audience
+    /// [default: http://ADDR].
+    #[arg(long, env = "B2A_PUBLIC_URL", value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// Brand name shown in the manifest [default: Maison Vercors].
+    #[arg(long, env = "B2A_BRAND_NAME", value_name = "NAME")]
+    pub(crate) brand_name: Option<String>,
+    /// Brand web site shown in the manifest [default: https://vercors.example].
+    #[arg(long, env = "B2A_BRAND_URL", value_name = "URL")]
+    pub(crate) brand_url: Option<String>,
+    /// How long a quote stays valid, e.g. 15m [default: 15m].
+    #[arg(long, env = "B2A_QUOTE_TTL", value_name = "DURATION")]
+    pub(crate) quote_ttl: Option<String>,
+    /// Largest accepted request body in bytes [default: 65536].
+    #[arg(long, env = "B2A_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub(crate) max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Sign a capability token and print it on stdout. Works while the gateway runs.
+    Issue(IssueArgs),
+}
+
+/// Roles a token can be issued for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum RoleArg {
+    /// A third-party shopping agent.
+    Agent,
+    /// The brand's operator.
+    Operator,
+    /// A read-only auditor.
+    Auditor,
+}
+
+/// Flags of `token issue`.
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// Data directory whose keys sign the token.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// Role of the holder.
+    #[arg(long, value_enum)]
+    pub(crate) role: RoleArg,
+    /// Subject: the agent's (or operator's, auditor's) identifier.
+    #[arg(long, value_name = "ID")]
+    pub(crate) agent: String,
+    /// Pairwise pseudonym of the person the agent acts for.
+    #[arg(long, value_name = "P")]
+    pub(crate) principal: Option<String>,
+    /// Capabilities, comma-separated (e.g. catalog:read,quotes:write) [default: all of the role's].
+    #[arg(long, value_delimiter = ',', value_name = "CAP,...")]
+    pub(crate) cap: Vec<String>,
+    /// Lifetime, e.g. 1h, 7d [default: 7d].
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub(crate) ttl: String,
+}

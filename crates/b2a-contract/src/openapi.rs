@@ -1,0 +1,335 @@
+//! The route table and the OpenAPI 3.1 document built from it and from `schemas/`.
+
+use serde_json::{Map, Value, json};
+
+use crate::{Contract, ErrorCode};
+
+/// One route of the REST binding, as documented in `/openapi.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDoc {
+    /// HTTP method, lowercase.
+    pub method: &'static str,
+    /// OpenAPI path template.
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// The capability its token needs; `None` for public routes.
+    pub capability: Option<&'static str>,
+    /// Schema of the request body.
+    pub request: Option<&'static str>,
+    /// Success status and schema of its body.
+    pub response: (u16, &'static str),
+    /// `(name, location, description)` of each parameter.
+    pub params: &'static [(&'static str, &'static str, &'static str)],
+    /// Error codes this route may answer with, beyond the ones every route may.
+    pub errors: &'static [ErrorCode],
+}
+
+const ID: (&str, &str, &str) = ("id", "path", "Identifier");
+
+/// Every route of the REST binding.
+pub const ROUTES: &[RouteDoc] = &[
+    RouteDoc {
+        method: "get",
+        path: "/.well-known/b2a",
+        summary: "Brand manifest: identity, endpoints, token issuer and audience, limits",
+        capability: None,
+        request: None,
+        response: (200, "manifest"),
+        params: &[],
+        errors: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/.well-known/jwks.json",
+        summary: "The brand's public token-signing keys",
+        capability: None,
+        request: None,
+        response: (200, "jwks"),
+        params: &[],
+        errors: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/healthz",
+        summary: "Liveness and the published catalog version",
+        capability: None,
+        request: None,
+        response: (200, "health"),
+        params: &[],
+        errors: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/products",
+        summary: "Search sellable items of the published catalog",
+        capability: Some("catalog:read"),
+        request: None,
+        response: (200, "product-page"),
+        params: &[
+            (
+                "q",
+                "query",
+                "Free text; every word must match a name, description, keyword, colour or category label (French or English)",
+            ),
+            ("category", "query", "Category slug; includes subcategories"),
+            (
+                "max_price",
+                "query",
+                "Highest price in minor units (needs currency)",
+            ),
+            ("currency", "query", "ISO 4217 currency of the offers"),
+            ("cursor", "query", "next_cursor of the previous page"),
+            ("limit", "query", "Page size, 1 to 100 (default 20)"),
+        ],
+        errors: &[ErrorCode::InvalidQuery, ErrorCode::CatalogUnavailable],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/products/{id}",
+        summary: "One product or product group as schema.org JSON-LD",
+        capability: Some("catalog:read"),
+        request: None,
+        response: (200, "product"),
+        params: &[ID],
+        errors: &[ErrorCode::ProductNotFound, ErrorCode::InvalidPath],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/quotes",
+        summary: "Price lines for a destination; the quote is valid until expires_at",
+        capability: Some("quotes:write"),
+        request: Some("quote-request"),
+        response: (201, "quote"),
+        params: &[],
+        errors: &[
+            ErrorCode::UnknownSku,
+            ErrorCode::SkuUnavailable,
+            ErrorCode::DuplicateSku,
+            ErrorCode::MixedCurrencies,
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/quotes/{id}",
+        summary: "One of your quotes",
+        capability: Some("quotes:write"),
+        request: None,
+        response: (200, "quote"),
+        params: &[ID],
+        errors: &[ErrorCode::QuoteNotFound],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/orders",
+        summary: "Order one of your quotes (Idempotency-Key required)",
+        capability: Some("orders:write"),
+        request: Some("order-request"),
+        response: (201, "order"),
+        params: &[(
+            "Idempotency-Key",
+            "header",
+            "Unique per intended order; replays return the original order",
+        )],
+        errors: &[
+            ErrorCode::MissingIdempotencyKey,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::QuoteNotFound,
+            ErrorCode::QuoteExpired,
+            ErrorCode::QuoteAlreadyOrdered,
+            ErrorCode::InsufficientStock,
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/orders/{id}",
+        summary: "One of your orders",
+        capability: Some("orders:read"),
+        request: None,
+        response: (200, "order"),
+        params: &[ID],
+        errors: &[ErrorCode::OrderNotFound],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/audit/entries",
+        summary: "The hash-chained audit log, oldest first",
+        capability: Some("audit:read"),
+        request: None,
+        response: (200, "audit-page"),
+        params: &[
+            ("cursor", "query", "next_cursor of the previous page"),
+            ("limit", "query", "Page size, 1 to 500 (default 100)"),
+        ],
+        errors: &[ErrorCode::InvalidQuery],
+    },
+];
+
+/// Rewrites `$ref`s between schema files into component references and drops `$id`/`$schema`.
+fn componentize(name: &str, value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$id" | "$schema", _) => {}
+                    ("$ref", Value::String(r)) => {
+                        let target = if let Some(local) = r.strip_prefix("#/") {
+                            format!("#/components/schemas/{name}/{local}")
+                        } else {
+                            let (file, frag) = r.split_once('#').unwrap_or((r, ""));
+                            let file = file.trim_end_matches(".json");
+                            format!(
+                                "#/components/schemas/{file}{}",
+                                frag.trim_start_matches('#')
+                            )
+                        };
+                        out.insert(k.clone(), Value::String(target));
+                    }
+                    _ => {
+                        out.insert(k.clone(), componentize(name, v));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| componentize(name, v)).collect()),
+        other => other.clone(),
+    }
+}
+
+impl Contract {
+    /// The OpenAPI 3.1 document of the REST binding, served at `/openapi.json`.
+    pub fn openapi(&self, server_url: &str, version: &str) -> Value {
+        let schemas: Map<String, Value> = self
+            .names()
+            .filter_map(|n| self.schema(n).map(|s| (n.to_owned(), componentize(n, s))))
+            .collect();
+        let problem = json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}});
+        let mut paths = Map::new();
+        for r in ROUTES {
+            let mut op = Map::new();
+            op.insert("summary".into(), json!(r.summary));
+            op.insert("operationId".into(), json!(operation_id(r)));
+            let params: Vec<Value> = r
+                .params
+                .iter()
+                .map(|(n, loc, d)| {
+                    json!({"name": n, "in": loc, "description": d, "required": *loc != "query", "schema": {"type": "string"}})
+                })
+                .collect();
+            if !params.is_empty() {
+                op.insert("parameters".into(), Value::Array(params));
+            }
+            if let Some(req) = r.request {
+                op.insert(
+                    "requestBody".into(),
+                    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}}),
+                );
+            }
+            let media = if r.response.1 == "product" {
+                "application/ld+json"
+            } else {
+                "application/json"
+            };
+            let mut responses = Map::new();
+            responses.insert(
+                r.response.0.to_string(),
+                json!({"description": "Success", "content": {media: {"schema": {"$ref": format!("#/components/schemas/{}", r.response.1)}}}}),
+            );
+            let mut codes: Vec<ErrorCode> = r.errors.to_vec();
+            if r.capability.is_some() {
+                codes.extend([
+                    ErrorCode::MissingToken,
+                    ErrorCode::InvalidToken,
+                    ErrorCode::TokenExpired,
+                    ErrorCode::InsufficientCapability,
+                ]);
+            }
+            if r.request.is_some() {
+                codes.extend([
+                    ErrorCode::MalformedJson,
+                    ErrorCode::ValidationFailed,
+                    ErrorCode::PayloadTooLarge,
+                    ErrorCode::UnsupportedMediaType,
+                ]);
+            }
+            codes.push(ErrorCode::InternalError);
+            for c in codes {
+                let entry = responses
+                    .entry(c.status().to_string())
+                    .or_insert_with(|| json!({"description": "", "content": problem.clone()}));
+                let d = entry["description"].as_str().unwrap_or_default();
+                let d = if d.is_empty() {
+                    c.as_str().to_owned()
+                } else {
+                    format!("{d}, {}", c.as_str())
+                };
+                entry["description"] = json!(d);
+            }
+            op.insert("responses".into(), Value::Object(responses));
+            if let Some(cap) = r.capability {
+                op.insert("security".into(), json!([{"capabilityToken": [cap]}]));
+                op.insert("x-b2a-capability".into(), json!(cap));
+            }
+            let item = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+            item[r.method] = Value::Object(op);
+        }
+        json!({
+            "openapi": "3.1.0",
+            "info": {
+                "title": "b2a — Brand-to-Agent gateway",
+                "version": version,
+                "description": "REST binding of the b2a protocol. Bodies are described by the JSON Schemas served under /schemas/. Errors are RFC 9457 problem+json with a stable code.",
+            },
+            "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+            "servers": [{"url": server_url}],
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {
+                    "capabilityToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (EdDSA, typ b2a-cap+jwt)"}
+                }
+            }
+        })
+    }
+}
+
+fn operation_id(r: &RouteDoc) -> String {
+    let words: Vec<&str> = r
+        .path
+        .split(['/', '.', '-', '{', '}'])
+        .filter(|w| !w.is_empty() && *w != "v1" && *w != "well" && *w != "known")
+        .collect();
+    format!("{}_{}", r.method, words.join("_"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_references_only_existing_components() {
+        let c = Contract::load().expect("schemas");
+        let doc = c.openapi("http://127.0.0.1:8787", "0.1.0");
+        let text = doc.to_string();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("#/components/schemas/") {
+            rest = &rest[i + "#/components/schemas/".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            assert!(c.schema(&name).is_some(), "dangling reference to {name}");
+        }
+        assert_eq!(
+            doc["paths"]["/v1/orders"]["post"]["x-b2a-capability"],
+            "orders:write"
+        );
+        assert!(
+            doc["paths"]["/v1/orders"]["post"]["responses"]["409"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("insufficient_stock"))
+        );
+    }
+}

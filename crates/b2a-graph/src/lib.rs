@@ -1,0 +1,55 @@
+//! The product knowledge graph: catalog versions in Oxigraph named graphs, typed queries with
+//! bound variables, and schema.org JSON-LD rendering.
+//!
+//! Each loaded catalog is an immutable version in the named graph `urn:b2a:catalog:v{n}`; a
+//! pointer in the system graph names the published one. Readers resolve the pointer once per
+//! request and query that version only, so they see the old catalog or the new one, never a
+//! mix. Nothing brand-private (costs, floors, stock) is ever stored here: those live in the
+//! ledger, which no query of this crate can reach.
+//!
+//! The crate knows nothing of HTTP; it is blocking (RocksDB) and meant to be called from
+//! `spawn_blocking`.
+
+mod jsonld;
+mod query;
+mod store;
+
+pub use oxigraph::io::RdfFormat;
+pub use query::{ProductPage, ProductQuery, ProductSummary, SkuOffer};
+pub use store::CatalogStore;
+
+/// Why a catalog operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// The catalog text could not be parsed.
+    #[error("catalog does not parse: {0}")]
+    Parse(String),
+    /// No catalog version has been published yet.
+    #[error("no catalog version is published")]
+    NothingPublished,
+    /// The named version does not exist.
+    #[error("catalog version {0} does not exist")]
+    UnknownVersion(u32),
+    /// A stored value does not have the shape the gateway relies on.
+    #[error("catalog data is inconsistent: {0}")]
+    Inconsistent(String),
+    /// A query could not be evaluated.
+    #[error("catalog query failed: {0}")]
+    Query(String),
+    /// The store failed.
+    #[error("catalog storage: {0}")]
+    Storage(String),
+}
+
+impl From<oxigraph::store::StorageError> for GraphError {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        GraphError::Storage(e.to_string())
+    }
+}
+
+impl From<oxigraph::sparql::QueryEvaluationError> for GraphError {
+    fn from(e: oxigraph::sparql::QueryEvaluationError) -> Self {
+        GraphError::Query(e.to_string())
+    }
+}

@@ -1,0 +1,136 @@
+//! The ledger: everything that needs read-modify-write atomicity — stock, quotes, orders,
+//! idempotency keys and the audit log — behind one [`Ledger`] trait.
+//!
+//! Backends: [`SqliteLedger`] (embedded, the default; WAL with `synchronous=FULL`, so an
+//! acknowledged write survives `kill -9`). The PostgreSQL backend of the ledger issue implements
+//! the same trait and passes the same conformance suite (`tests/it/conformance.rs`).
+//!
+//! Invariants every backend keeps:
+//! - stock never goes below zero, under any concurrency;
+//! - one order per quote, and one order per (agent, endpoint, idempotency key);
+//! - every business write and its audit entry commit in one transaction.
+
+mod records;
+mod sqlite;
+
+use async_trait::async_trait;
+use b2a_audit::{AuditEntry, AuditRecord};
+use b2a_model::{AgentId, Money, Order, OrderId, Quote, QuoteId, Sku};
+use time::OffsetDateTime;
+
+pub use records::{order_placed, quote_created};
+pub use sqlite::SqliteLedger;
+
+/// The cost and price floor of a SKU: brand-private, never served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuCost {
+    /// What.
+    pub sku: Sku,
+    /// Unit cost.
+    pub cost: Money,
+    /// Lowest unit price the brand accepts.
+    pub floor: Money,
+}
+
+/// Everything the ledger needs to turn a quote into an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceOrder {
+    /// The quote to order.
+    pub quote_id: QuoteId,
+    /// The agent placing it; must be the agent the quote was made to.
+    pub agent: AgentId,
+    /// The token it acts with (`jti`), for the audit entry.
+    pub credential: String,
+    /// The client's `Idempotency-Key`.
+    pub idempotency_key: String,
+    /// A digest of the request body; the same key with another body is refused.
+    pub fingerprint: String,
+    /// Now, as the caller sees it (tests pass a fixed instant).
+    pub now: OffsetDateTime,
+}
+
+/// An order, and whether it was created now or replayed from an earlier request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The order.
+    pub order: Order,
+    /// True when the idempotency key had already produced this order.
+    pub replayed: bool,
+}
+
+/// Why a ledger operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// No quote with this id was made to this agent.
+    #[error("quote {0} not found")]
+    QuoteNotFound(QuoteId),
+    /// The quote's expiry has passed.
+    #[error("quote {0} has expired")]
+    QuoteExpired(QuoteId),
+    /// The quote already became an order.
+    #[error("quote {quote} was already ordered as {order}")]
+    QuoteAlreadyOrdered {
+        /// The quote.
+        quote: QuoteId,
+        /// The order it became.
+        order: OrderId,
+    },
+    /// Not enough units on hand.
+    #[error("only {available} of {sku} in stock, {requested} requested")]
+    InsufficientStock {
+        /// What.
+        sku: Sku,
+        /// Units on hand.
+        available: u32,
+        /// Units asked for.
+        requested: u32,
+    },
+    /// The ledger keeps no stock for this SKU.
+    #[error("no stock is kept for {0}")]
+    UnknownSku(Sku),
+    /// The idempotency key was already used with another request body.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
+    /// A stored row could not be read back.
+    #[error("corrupt ledger row: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("ledger storage: {0}")]
+    Storage(String),
+}
+
+/// The ledger: one trait, one conformance suite, several backends.
+#[async_trait]
+pub trait Ledger: Send + Sync + std::fmt::Debug {
+    /// Sets the stock of SKUs that have none yet; returns how many rows were inserted.
+    async fn seed_stock(&self, levels: &[(Sku, u32)]) -> Result<u64, LedgerError>;
+
+    /// Records private costs and floors (insert or replace).
+    async fn seed_costs(&self, costs: &[SkuCost]) -> Result<(), LedgerError>;
+
+    /// Units on hand, if the SKU is stocked.
+    async fn stock(&self, sku: &Sku) -> Result<Option<u32>, LedgerError>;
+
+    /// Stores a quote and its audit entry in one transaction.
+    async fn create_quote(&self, quote: &Quote, credential: &str) -> Result<(), LedgerError>;
+
+    /// The quote, if it exists and was made to `agent`.
+    async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError>;
+
+    /// Turns a quote into an order in one transaction: idempotency key, stock decrement, order
+    /// row and audit entry commit together or not at all.
+    async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError>;
+
+    /// The order, if it exists and was placed by `agent`.
+    async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError>;
+
+    /// Appends an audit entry on its own (token issuance, catalog publication, ...).
+    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError>;
+
+    /// Audit entries with `seq > after`, oldest first, at most `limit`.
+    async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError>;
+
+    /// Number of orders, for operators and tests.
+    async fn order_count(&self) -> Result<u64, LedgerError>;
+}

@@ -1,0 +1,176 @@
+//! The data directory of a gateway: catalog graph, ledger, signing keys and identity.
+//!
+//! ```text
+//! DIR/identity.json   issuer and audience every token carries
+//! DIR/keys/           Ed25519 signing keys (owner-only)
+//! DIR/catalog/        Oxigraph (RocksDB) store of catalog versions
+//! DIR/ledger.sqlite   the embedded ledger (WAL)
+//! ```
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use b2a_app::Shop;
+use b2a_contract::Contract;
+use b2a_graph::CatalogStore;
+use b2a_ledger::SqliteLedger;
+use b2a_trust::{KeyRing, TokenService};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, GatewayConfig};
+
+/// Who this gateway is to its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// `iss` of every token.
+    pub issuer: String,
+    /// `aud` of every token.
+    pub audience: String,
+}
+
+/// Why a data directory could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataDirError {
+    /// The directory has not been initialised.
+    #[error("{0} is not a b2a data directory (no identity.json); run `b2a demo --data {0}` first")]
+    NotInitialised(String),
+    /// A file could not be read or written.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A component failed to open.
+    #[error("{0}")]
+    Open(String),
+}
+
+/// A gateway's data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    path: PathBuf,
+}
+
+const IDENTITY: &str = "identity.json";
+
+impl DataDir {
+    /// Uses `path`, creating it (owner-only) if needed.
+    pub fn create(path: &Path) -> Result<Self, DataDirError> {
+        let io = |e: std::io::Error| DataDirError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        fs::create_dir_all(path).map_err(io)?;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io)?;
+        Ok(Self {
+            path: path.to_owned(),
+        })
+    }
+
+    /// Uses an initialised directory.
+    pub fn existing(path: &Path) -> Result<Self, DataDirError> {
+        if !path.join(IDENTITY).is_file() {
+            return Err(DataDirError::NotInitialised(path.display().to_string()));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+        })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The stored identity, or a new one for `public_url` (stored for every later start, so
+    /// tokens stay valid whatever address the gateway is later served on).
+    pub fn identity_or_init(&self, public_url: &str) -> Result<Identity, DataDirError> {
+        match self.identity() {
+            Ok(id) => Ok(id),
+            Err(DataDirError::NotInitialised(_)) => {
+                let id = Identity {
+                    issuer: public_url.to_owned(),
+                    audience: public_url.to_owned(),
+                };
+                let path = self.path.join(IDENTITY);
+                let text = serde_json::to_string_pretty(&id)
+                    .map_err(|e| DataDirError::Open(e.to_string()))?;
+                fs::write(&path, text + "\n").map_err(|e| DataDirError::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                Ok(id)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The stored identity.
+    pub fn identity(&self) -> Result<Identity, DataDirError> {
+        let path = self.path.join(IDENTITY);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DataDirError::NotInitialised(
+                    self.path.display().to_string(),
+                ));
+            }
+            Err(e) => {
+                return Err(DataDirError::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        serde_json::from_str(&text).map_err(|e| DataDirError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Token issuance and verification with this directory's keys and identity.
+    pub fn token_service(&self) -> Result<TokenService, DataDirError> {
+        let id = self.identity()?;
+        let keys =
+            KeyRing::open_or_create(&self.path).map_err(|e| DataDirError::Open(e.to_string()))?;
+        Ok(TokenService::new(keys, id.issuer, id.audience))
+    }
+
+    /// The embedded ledger.
+    pub async fn ledger(&self) -> Result<SqliteLedger, DataDirError> {
+        SqliteLedger::open(&self.path.join("ledger.sqlite"))
+            .await
+            .map_err(|e| DataDirError::Open(e.to_string()))
+    }
+
+    /// The catalog store (RocksDB allows one process at a time).
+    pub fn catalog(&self) -> Result<CatalogStore, DataDirError> {
+        let path = self.path.join("catalog");
+        CatalogStore::open(&path)
+            .map_err(|e| DataDirError::Open(format!("{}: {e}", path.display())))
+    }
+
+    /// Everything a running gateway needs.
+    pub async fn app_state(
+        &self,
+        config: GatewayConfig,
+        quote_ttl: Duration,
+    ) -> Result<AppState, DataDirError> {
+        let catalog = Arc::new(self.catalog()?);
+        let ledger = Arc::new(self.ledger().await?);
+        let tokens = Arc::new(self.token_service()?);
+        let contract = Arc::new(Contract::load().map_err(|e| DataDirError::Open(e.to_string()))?);
+        Ok(AppState {
+            shop: Shop::new(catalog, ledger, quote_ttl),
+            tokens,
+            contract,
+            config: Arc::new(config),
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! RFC 9457 problem responses. The status of every error comes from the code table of
+//! `b2a-contract`; this module only maps domain errors to codes.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use b2a_app::ShopError;
+use b2a_contract::{ErrorCode, FieldError};
+use b2a_ledger::LedgerError;
+use b2a_pricing::PricingError;
+use b2a_trust::TokenError;
+use serde_json::{Value, json};
+
+tokio::task_local! {
+    /// The id of the request being served, set by the request-id middleware.
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// The current request's id (`unknown` outside a request).
+pub(crate) fn request_id() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: String,
+    pointer: Option<String>,
+    errors: Vec<(String, String)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// An error with a code and a detail a person can act on.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            pointer: None,
+            errors: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Names the offending field (JSON pointer, query parameter or header).
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        self.pointer = Some(pointer.into());
+        self
+    }
+
+    /// Lists every violation of a body.
+    pub fn with_errors(mut self, errors: Vec<(String, String)>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: &'static str) -> Self {
+        self.headers.push((name, HeaderValue::from_static(value)));
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// An internal failure: the detail goes to the log, the caller gets the request id.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(request_id = %request_id(), error = %err, "internal error");
+        Self::new(
+            ErrorCode::InternalError,
+            "the gateway failed to serve this request; quote the request id to the brand's operator",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = json!({
+            "type": self.code.type_uri(),
+            "title": self.code.title(),
+            "status": self.code.status(),
+            "detail": self.detail,
+            "code": self.code.as_str(),
+            "request_id": request_id(),
+        });
+        if let Some(p) = self.pointer {
+            body["pointer"] = Value::String(p);
+        }
+        if !self.errors.is_empty() {
+            body["errors"] = self
+                .errors
+                .into_iter()
+                .map(|(p, d)| json!({"pointer": p, "detail": d}))
+                .collect();
+        }
+        let mut resp = (status, body.to_string()).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        for (name, value) in self.headers {
+            h.insert(name, value);
+        }
+        resp
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::new(ErrorCode::ValidationFailed, e.message).at(e.pointer)
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        let code = match e {
+            TokenError::Expired => ErrorCode::TokenExpired,
+            _ => ErrorCode::InvalidToken,
+        };
+        ApiError::new(code, e.to_string())
+            .at("Authorization")
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                r#"Bearer realm="b2a", error="invalid_token""#,
+            )
+    }
+}
+
+impl From<ShopError> for ApiError {
+    fn from(e: ShopError) -> Self {
+        let detail = e.to_string();
+        match e {
+            ShopError::UnknownSku { index, .. } => {
+                ApiError::new(ErrorCode::UnknownSku, detail).at(format!("/lines/{index}/sku"))
+            }
+            ShopError::SkuUnavailable { index, .. } => {
+                ApiError::new(ErrorCode::SkuUnavailable, detail).at(format!("/lines/{index}/sku"))
+            }
+            ShopError::DuplicateSku { index, .. } => {
+                ApiError::new(ErrorCode::DuplicateSku, detail).at(format!("/lines/{index}/sku"))
+            }
+            ShopError::ProductNotFound(_) => ApiError::new(ErrorCode::ProductNotFound, detail),
+            ShopError::QuoteNotFound(_) => ApiError::new(ErrorCode::QuoteNotFound, detail),
+            ShopError::OrderNotFound(_) => ApiError::new(ErrorCode::OrderNotFound, detail),
+            ShopError::Pricing(PricingError::MixedCurrencies(..)) => {
+                ApiError::new(ErrorCode::MixedCurrencies, detail).at("/lines")
+            }
+            ShopError::Graph(b2a_graph::GraphError::NothingPublished) => {
+                ApiError::new(ErrorCode::CatalogUnavailable, detail)
+            }
+            ShopError::Ledger(l) => l.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        let detail = e.to_string();
+        match e {
+            LedgerError::QuoteNotFound(_) => ApiError::new(ErrorCode::QuoteNotFound, detail).at("/quote_id"),
+            LedgerError::QuoteExpired(_) => ApiError::new(ErrorCode::QuoteExpired, detail).at("/quote_id"),
+            LedgerError::QuoteAlreadyOrdered { .. } => {
+                ApiError::new(ErrorCode::QuoteAlreadyOrdered, detail).at("/quote_id")
+            }
+            LedgerError::InsufficientStock { .. } | LedgerError::UnknownSku(_) => {
+                ApiError::new(ErrorCode::InsufficientStock, detail)
+            }
+            LedgerError::IdempotencyMismatch => ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this Idempotency-Key was already used with a different request body; use a new key for a new order",
+            )
+            .at("Idempotency-Key"),
+            other => ApiError::internal(other),
+        }
+    }
+}

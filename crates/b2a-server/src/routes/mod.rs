@@ -1,0 +1,79 @@
+//! One router per resource, merged here with the middleware every route shares.
+
+mod audit;
+mod discovery;
+mod orders;
+mod products;
+mod quotes;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use b2a_contract::ErrorCode;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+
+use crate::error::REQUEST_ID;
+use crate::{ApiError, AppState};
+
+/// The gateway's complete router.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(discovery::router())
+        .merge(products::router())
+        .merge(quotes::router())
+        .merge(orders::router())
+        .merge(audit::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("handler panicked").into_response()
+        }))
+        .layer(middleware::from_fn(request_id))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such route; GET /openapi.json lists every route",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this route does not accept this method; see GET /openapi.json",
+    )
+}
+
+/// Gives every request an id (the client's `X-Request-Id` when it is sane), makes it available
+/// to problem responses, and returns it in the `X-Request-Id` response header.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), next.run(req))
+        .instrument(span)
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    if resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::warn!(request_id = %id, "answered 500");
+    }
+    resp
+}

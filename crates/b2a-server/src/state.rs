@@ -1,0 +1,42 @@
+use std::sync::Arc;
+
+use b2a_app::Shop;
+use b2a_contract::Contract;
+use b2a_trust::TokenService;
+
+/// Settings of a running gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The URL agents reach this gateway at (no trailing slash).
+    pub public_url: String,
+    /// The brand's display name.
+    pub brand_name: String,
+    /// The brand's web site.
+    pub brand_url: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl GatewayConfig {
+    /// Largest page of `/v1/products`.
+    pub const MAX_PAGE_SIZE: u32 = 100;
+    /// Default page of `/v1/products`.
+    pub const DEFAULT_PAGE_SIZE: u32 = 20;
+    /// Largest page of `/v1/audit/entries`.
+    pub const MAX_AUDIT_PAGE: u32 = 500;
+    /// Most lines of one quote (kept in step with `schemas/quote-request.json`).
+    pub const MAX_QUOTE_LINES: u32 = 50;
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The operations.
+    pub shop: Shop,
+    /// Token issuance and verification.
+    pub tokens: Arc<TokenService>,
+    /// The wire contract.
+    pub contract: Arc<Contract>,
+    /// Settings.
+    pub config: Arc<GatewayConfig>,
+}

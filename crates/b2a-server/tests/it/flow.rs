@@ -1,0 +1,254 @@
+//! The agent's whole path: search, read, quote, order, follow; the auditor's view of it.
+
+use axum::http::StatusCode;
+use b2a_audit::{AuditEntry, verify_chain};
+use b2a_model::{Currency, Money};
+use serde_json::Value;
+
+use crate::support::TestApp;
+
+const COAT: &str = "VC-CHMCOAT-BLK-M";
+
+fn skus(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["sku"].as_str().expect("sku").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_agent_finds_quotes_and_orders_a_coat_and_the_auditor_sees_it() {
+    let app = TestApp::demo().await;
+    let c = app.contract();
+    let agent = app.agent("shopper-1");
+
+    // Search: a waterproof winter coat under 200 EUR.
+    let page = app
+        .get(
+            "/v1/products?q=waterproof%20winter%20coat&max_price=20000&currency=EUR&limit=100",
+            Some(&agent),
+        )
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    let items = page["items"].as_array().expect("items");
+    assert!(
+        !items.is_empty(),
+        "the demo brand sells waterproof winter coats under 200 EUR"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i["price"]["amount"].as_i64().is_some_and(|a| a <= 20_000))
+    );
+    assert!(items.iter().all(|i| i["price"]["currency"] == "EUR"));
+    assert!(skus(&page).contains(&COAT.to_owned()), "{:?}", skus(&page));
+    let coat = items.iter().find(|i| i["sku"] == COAT).expect("coat");
+    assert_eq!(coat["price"]["amount"], 17_900);
+
+    // Read it: schema.org JSON-LD with its offer.
+    let product = app.get(&format!("/v1/products/{COAT}"), Some(&agent)).await;
+    assert_eq!(product.header("content-type"), Some("application/ld+json"));
+    let product = product.expect(StatusCode::OK, "product", c);
+    assert_eq!(product["@type"], "Product");
+    assert_eq!(product["sku"], COAT);
+    let price = product["offers"]["price"].as_str().expect("decimal text");
+    assert_eq!(
+        Money::parse_decimal(price, Currency::EUR).map(Money::amount),
+        Ok(17_900)
+    );
+    assert_eq!(
+        product["offers"]["availability"]["@id"],
+        "https://schema.org/InStock"
+    );
+    assert!(
+        product["offers"]["hasMerchantReturnPolicy"].is_object(),
+        "{product}"
+    );
+
+    // Quote two of them.
+    let stock_before = app.stock(COAT).await.expect("stocked");
+    let quote = app.quote(&agent, COAT, 2).await;
+    assert_eq!(quote["total"]["amount"], 35_800);
+    assert_eq!(quote["lines"][0]["unit_price"]["amount"], 17_900);
+    assert_eq!(quote["agent"], "shopper-1");
+    let quote_id = quote["id"].as_str().expect("id");
+    let again = app
+        .get(&format!("/v1/quotes/{quote_id}"), Some(&agent))
+        .await
+        .expect(StatusCode::OK, "quote", c);
+    assert_eq!(again, quote);
+
+    // Order it.
+    let placed = app.order(&agent, quote_id, "order-1").await;
+    assert_eq!(placed.header("idempotent-replayed"), None);
+    let location = placed.header("location").map(str::to_owned);
+    let order = placed.expect(StatusCode::CREATED, "order", c);
+    assert_eq!(order["status"], "confirmed");
+    assert_eq!(order["agent_initiated"], true);
+    assert_eq!(order["total"]["amount"], 35_800);
+    let order_id = order["id"].as_str().expect("order id");
+    assert_eq!(location, Some(format!("/v1/orders/{order_id}")));
+    assert_eq!(
+        app.stock(COAT).await,
+        Some(stock_before - 2),
+        "stock is decremented by the order"
+    );
+
+    let followed = app
+        .get(&format!("/v1/orders/{order_id}"), Some(&agent))
+        .await
+        .expect(StatusCode::OK, "order", c);
+    assert_eq!(followed, order);
+
+    // The auditor sees the quote and the order, in a chain that verifies.
+    let audit = app
+        .get("/v1/audit/entries?limit=500", Some(&app.auditor()))
+        .await
+        .expect(StatusCode::OK, "audit-page", c);
+    let entries: Vec<AuditEntry> = serde_json::from_value(audit["items"].clone()).expect("entries");
+    assert_eq!(verify_chain(&entries), Ok(()));
+    let find = |action: &str, subject: &str| {
+        entries
+            .iter()
+            .find(|e| e.record.action == action && e.record.subject == subject)
+            .cloned()
+    };
+    let quoted = find("quote.created", quote_id).expect("quote audited");
+    assert_eq!(quoted.record.actor, "agent:shopper-1");
+    let ordered = find("order.placed", order_id).expect("order audited");
+    assert_eq!(ordered.record.details["total"]["amount"], 35_800);
+    assert_eq!(ordered.record.details["quote_id"], quote_id);
+    assert!(find("catalog.published", "v1").is_some());
+}
+
+#[tokio::test]
+async fn search_matches_french_and_english_and_filters_by_category() {
+    let app = TestApp::demo().await;
+    let c = app.contract();
+    let agent = app.agent("shopper-1");
+
+    let fr = app
+        .get(
+            "/v1/products?q=manteau%20imperm%C3%A9able&limit=100",
+            Some(&agent),
+        )
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    assert!(
+        skus(&fr).contains(&COAT.to_owned()),
+        "French words find the coat: {:?}",
+        skus(&fr)
+    );
+
+    let shoes = app
+        .get("/v1/products?q=comfortable%20black%20work%20shoes&max_price=15000&currency=EUR&limit=100", Some(&agent))
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    assert!(
+        skus(&shoes).contains(&"VC-FONDRB-BLK-42".to_owned()),
+        "{:?}",
+        skus(&shoes)
+    );
+    assert!(
+        shoes["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["price"]["amount"].as_i64().is_some_and(|a| a <= 15_000))
+    );
+
+    // A parent category includes its subcategories; an unknown one matches nothing.
+    let footwear = app
+        .get("/v1/products?category=footwear&limit=100", Some(&agent))
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    let cats: std::collections::BTreeSet<String> = footwear["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["category"].as_str().expect("category").to_owned())
+        .collect();
+    assert!(
+        cats.len() >= 2
+            && cats
+                .iter()
+                .all(|c| ["hiking-boots", "winter-boots", "city-work-shoes"].contains(&c.as_str())),
+        "{cats:?}"
+    );
+    let none = app
+        .get("/v1/products?category=spaceships", Some(&agent))
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    assert_eq!(none["items"], serde_json::json!([]));
+    assert_eq!(none["next_cursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn pages_follow_each_other_without_gaps_or_repeats() {
+    let app = TestApp::demo().await;
+    let c = app.contract();
+    let agent = app.agent("shopper-1");
+    let all = app
+        .get(
+            "/v1/products?category=coats-jackets&limit=100",
+            Some(&agent),
+        )
+        .await
+        .expect(StatusCode::OK, "product-page", c);
+    let all = skus(&all);
+    assert!(all.len() > 7, "enough coats to page through");
+
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cur) => format!("/v1/products?category=coats-jackets&limit=7&cursor={cur}"),
+            None => "/v1/products?category=coats-jackets&limit=7".to_owned(),
+        };
+        let page = app
+            .get(&path, Some(&agent))
+            .await
+            .expect(StatusCode::OK, "product-page", c);
+        assert!(page["items"].as_array().expect("items").len() <= 7);
+        paged.extend(skus(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+}
+
+#[tokio::test]
+async fn product_groups_embed_their_variants() {
+    let app = TestApp::demo().await;
+    let agent = app.agent("shopper-1");
+    let page = app
+        .get("/v1/products?q=chamrousse&limit=100", Some(&agent))
+        .await
+        .expect(StatusCode::OK, "product-page", app.contract());
+    let group = page["items"][0]["product_group"]
+        .as_str()
+        .expect("variants name their group")
+        .to_owned();
+    let doc = app
+        .get(&format!("/v1/products/{group}"), Some(&agent))
+        .await
+        .expect(StatusCode::OK, "product", app.contract());
+    assert_eq!(doc["@type"], "ProductGroup");
+    let variants = doc["hasVariant"].as_array().expect("several variants");
+    let listed = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["product_group"] == group.as_str())
+        .count();
+    assert_eq!(variants.len(), listed);
+    assert!(
+        variants
+            .iter()
+            .all(|v| v["offers"].is_object() || v["offers"]["@id"].is_string())
+    );
+}

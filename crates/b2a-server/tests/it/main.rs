@@ -1,0 +1,11 @@
+//! End-to-end tests of the gateway: the real router over a real data directory (Oxigraph on
+//! disk, SQLite ledger, Ed25519 keys) loaded with the demo brand. Every response body is
+//! validated against its schema in `schemas/`.
+
+mod support;
+
+mod concurrency;
+mod discovery;
+mod errors;
+mod flow;
+mod socket;

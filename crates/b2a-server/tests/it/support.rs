@@ -1,0 +1,250 @@
+//! `TestApp`: a gateway over a fresh data directory with the demo brand, driven in-process.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use b2a_contract::Contract;
+use b2a_model::{AgentId, Capability, Principal, Role, Sku};
+use b2a_server::{AppState, DataDir, GatewayConfig};
+use b2a_trust::IssueRequest;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub(crate) const PUBLIC_URL: &str = "http://b2a.test";
+
+pub(crate) struct TestApp {
+    _dir: tempfile::TempDir,
+    pub(crate) state: AppState,
+    pub(crate) router: axum::Router,
+    contract: Contract,
+}
+
+#[derive(Debug)]
+pub(crate) struct TestResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
+    contract_check: Result<(), String>,
+}
+
+impl TestResponse {
+    /// Asserts the status and that the body validates against `schema`; returns the body.
+    #[track_caller]
+    pub(crate) fn expect(self, status: StatusCode, schema: &str, contract: &Contract) -> Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        if let Err(violations) = contract.validate(schema, &self.body) {
+            panic!(
+                "response does not match schema {schema}: {violations:?}\nbody: {}",
+                self.body
+            );
+        }
+        self.body
+    }
+
+    /// Asserts an error: its status and code, a body that validates as a problem, and the
+    /// problem content type.
+    #[track_caller]
+    pub(crate) fn problem(self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.body["code"], code,
+            "unexpected code; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        if let Err(e) = &self.contract_check {
+            panic!("problem body does not match schemas/problem.json: {e}");
+        }
+        self.body
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What a test observes to prove that a refused request changed nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    pub(crate) orders: u64,
+    pub(crate) audit_entries: usize,
+    pub(crate) stock: Option<u32>,
+}
+
+impl TestApp {
+    pub(crate) async fn demo() -> Self {
+        Self::demo_with_quote_ttl(Duration::from_secs(900)).await
+    }
+
+    pub(crate) async fn demo_with_quote_ttl(quote_ttl: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::create(dir.path()).expect("data dir");
+        data.identity_or_init(PUBLIC_URL).expect("identity");
+        let config = GatewayConfig {
+            public_url: PUBLIC_URL.into(),
+            brand_name: "Maison Vercors".into(),
+            brand_url: "https://vercors.example".into(),
+            max_body_bytes: 64 * 1024,
+        };
+        let state = data.app_state(config, quote_ttl).await.expect("state");
+        b2a_app::demo::seed(&state.shop).await.expect("demo seeded");
+        let router = b2a_server::router(state.clone());
+        Self {
+            _dir: dir,
+            state,
+            router,
+            contract: Contract::load().expect("contract"),
+        }
+    }
+
+    pub(crate) fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    pub(crate) fn token(&self, role: Role, agent: &str, caps: &[Capability]) -> String {
+        let req = IssueRequest {
+            role,
+            agent: AgentId::parse(agent).expect("agent id"),
+            principal: (role == Role::Agent).then(|| Principal::parse("p-1").expect("principal")),
+            capabilities: caps.to_vec(),
+            ttl: Duration::from_secs(600),
+        };
+        self.state.tokens.issue(&req).expect("issued").token
+    }
+
+    /// A token with every capability of the agent role.
+    pub(crate) fn agent(&self, name: &str) -> String {
+        self.token(Role::Agent, name, &[])
+    }
+
+    pub(crate) fn auditor(&self) -> String {
+        self.token(Role::Auditor, "auditor-1", &[])
+    }
+
+    pub(crate) async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            req = req.header("content-type", "application/json");
+        }
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
+            .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        assert!(
+            headers.get("x-request-id").is_some(),
+            "every response carries a request id"
+        );
+        let bytes = axum::body::to_bytes(resp.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        let body: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON body")
+        };
+        let contract_check = if status.is_client_error() || status.is_server_error() {
+            self.contract
+                .validate("problem", &body)
+                .map_err(|v| format!("{v:?}"))
+        } else {
+            Ok(())
+        };
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the gateway answered 500: {body}"
+        );
+        TestResponse {
+            status,
+            headers,
+            body,
+            contract_check,
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::GET, path, token, &[], None).await
+    }
+
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> TestResponse {
+        self.request(Method::POST, path, token, headers, Some(body))
+            .await
+    }
+
+    /// Creates a quote for `quantity` of `sku` and returns its body.
+    pub(crate) async fn quote(&self, token: &str, sku: &str, quantity: u32) -> Value {
+        let body = serde_json::json!({"lines": [{"sku": sku, "quantity": quantity}], "ship_to": {"country": "FR"}});
+        self.post("/v1/quotes", Some(token), &[], &body.to_string())
+            .await
+            .expect(StatusCode::CREATED, "quote", &self.contract)
+    }
+
+    /// Orders a quote under `key`.
+    pub(crate) async fn order(&self, token: &str, quote_id: &str, key: &str) -> TestResponse {
+        let body = serde_json::json!({"quote_id": quote_id}).to_string();
+        self.post(
+            "/v1/orders",
+            Some(token),
+            &[("idempotency-key", key)],
+            &body,
+        )
+        .await
+    }
+
+    pub(crate) async fn stock(&self, sku: &str) -> Option<u32> {
+        self.state
+            .shop
+            .ledger()
+            .stock(&Sku::parse(sku).expect("sku"))
+            .await
+            .expect("stock")
+    }
+
+    pub(crate) async fn snapshot(&self, sku: &str) -> Snapshot {
+        let ledger = self.state.shop.ledger();
+        Snapshot {
+            orders: ledger.order_count().await.expect("count"),
+            audit_entries: ledger.audit_entries(0, 100_000).await.expect("audit").len(),
+            stock: self.stock(sku).await,
+        }
+    }
+}

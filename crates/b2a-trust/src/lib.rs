@@ -1,0 +1,81 @@
+//! Capability tokens: Ed25519 signing keys, issuance, verification and the JWKS.
+//!
+//! A token is an EdDSA-signed JWT with explicit type `b2a-cap+jwt`. Verification pins the
+//! algorithm, looks the key up by `kid`, and requires `iss`, `aud`, `sub`, `exp`, `nbf`, `jti`.
+//! Capabilities a token's role may not carry make the token invalid (fail closed).
+//!
+//! ```
+//! use b2a_model::{AgentId, Capability, Role};
+//! use b2a_trust::{IssueRequest, KeyRing, TokenService};
+//! use std::time::Duration;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let keys = KeyRing::open_or_create(dir.path())?;
+//! let svc = TokenService::new(keys, "https://brand.example", "https://brand.example");
+//! let issued = svc.issue(&IssueRequest {
+//!     role: Role::Agent,
+//!     agent: AgentId::parse("shopper-1")?,
+//!     principal: None,
+//!     capabilities: vec![Capability::CatalogRead],
+//!     ttl: Duration::from_secs(3600),
+//! })?;
+//! let claims = svc.verify(&issued.token)?;
+//! assert_eq!(claims.sub, AgentId::parse("shopper-1")?);
+//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! ```
+
+mod keys;
+mod token;
+
+pub use keys::{KeyRing, SigningKeyInfo};
+pub use token::{Claims, IssueRequest, IssuedToken, TOKEN_TYPE, TokenService};
+
+/// Why a token was refused or could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The text is not a JWT.
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    /// The header names another algorithm than the pinned one.
+    #[error("the token's algorithm is not accepted (EdDSA only)")]
+    UnsupportedAlgorithm,
+    /// The header's `typ` is not `b2a-cap+jwt`.
+    #[error("the token's type is not b2a-cap+jwt")]
+    WrongType,
+    /// No key with the header's `kid` is known.
+    #[error("the token was signed by an unknown key")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("the token's signature does not verify")]
+    BadSignature,
+    /// `exp` has passed.
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// `iss` is not this brand.
+    #[error("the token was issued for another issuer")]
+    WrongIssuer,
+    /// `aud` is not this gateway.
+    #[error("the token is meant for another audience")]
+    WrongAudience,
+    /// A required claim is missing or has the wrong type.
+    #[error("the token's claims are invalid: {0}")]
+    InvalidClaims(String),
+    /// The token claims a capability its role may not hold.
+    #[error("role {role} may not hold capability {capability}")]
+    CapabilityNotAllowed {
+        /// The token's role.
+        role: b2a_model::Role,
+        /// The capability it may not hold.
+        capability: b2a_model::Capability,
+    },
+    /// The requested lifetime is zero or too long.
+    #[error("token lifetime must be between 1 second and 365 days")]
+    InvalidLifetime,
+    /// Key material could not be read or written.
+    #[error("key store: {0}")]
+    KeyStore(String),
+}
