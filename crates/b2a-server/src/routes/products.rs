@@ -52,10 +52,14 @@ impl SearchParams {
         }
         let is_slug = |c: &str| {
             (1..=64).contains(&c.len())
-                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         };
         if self.category.as_deref().is_some_and(|c| !is_slug(c)) {
-            return Err(invalid("category", "category must be a slug such as `coats-jackets`"));
+            return Err(invalid(
+                "category",
+                "category must be a slug such as `coats-jackets`",
+            ));
         }
         let currency = self
             .currency
