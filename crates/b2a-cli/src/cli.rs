@@ -69,7 +69,8 @@ pub(crate) enum TokenCommand {
 }
 
 /// Roles a token can be issued for.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum RoleArg {
     /// A third-party shopping agent.
     Agent,
@@ -79,25 +80,30 @@ pub(crate) enum RoleArg {
     Auditor,
 }
 
-/// Flags of `token issue`.
+/// Flags of `token issue`. Each may also come from the `[token]` table of the config file.
 #[derive(Debug, Args)]
 pub(crate) struct IssueArgs {
     /// Data directory whose keys sign the token.
     #[arg(long, env = "B2A_DATA", value_name = "DIR")]
     pub(crate) data: Option<PathBuf>,
-    /// Role of the holder.
-    #[arg(long, value_enum)]
-    pub(crate) role: RoleArg,
-    /// Subject: the agent's (or operator's, auditor's) identifier.
-    #[arg(long, value_name = "ID")]
-    pub(crate) agent: String,
+    /// Role of the holder (required).
+    #[arg(long, value_enum, env = "B2A_TOKEN_ROLE")]
+    pub(crate) role: Option<RoleArg>,
+    /// Subject: the agent's (or operator's, auditor's) identifier (required).
+    #[arg(long, env = "B2A_TOKEN_AGENT", value_name = "ID")]
+    pub(crate) agent: Option<String>,
     /// Pairwise pseudonym of the person the agent acts for.
-    #[arg(long, value_name = "P")]
+    #[arg(long, env = "B2A_TOKEN_PRINCIPAL", value_name = "P")]
     pub(crate) principal: Option<String>,
     /// Capabilities, comma-separated (e.g. catalog:read,quotes:write) [default: all of the role's].
-    #[arg(long, value_delimiter = ',', value_name = "CAP,...")]
+    #[arg(
+        long,
+        env = "B2A_TOKEN_CAP",
+        value_delimiter = ',',
+        value_name = "CAP,..."
+    )]
     pub(crate) cap: Vec<String>,
     /// Lifetime, e.g. 1h, 7d [default: 7d].
-    #[arg(long, value_name = "DURATION", default_value = "7d")]
-    pub(crate) ttl: String,
+    #[arg(long, env = "B2A_TOKEN_TTL", value_name = "DURATION")]
+    pub(crate) ttl: Option<String>,
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{Cli, Command, IssueArgs, RoleArg, ServeArgs, TokenCommand};
-use crate::config::{FileConfig, ServeSettings, parse_duration};
+use crate::config::{FileConfig, IssueSettings, ServeSettings};
 
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -178,31 +178,28 @@ async fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
 }
 
 async fn issue(args: IssueArgs, file: FileConfig) -> anyhow::Result<()> {
-    let data = args
-        .data
-        .or_else(|| file.data())
-        .context("--data DIR is required (or B2A_DATA)")?;
-    let dir = DataDir::existing(&data)?;
-    let role = match args.role {
+    let s = IssueSettings::resolve(args, file)?;
+    let dir = DataDir::existing(&s.data)?;
+    let role = match s.role {
         RoleArg::Agent => Role::Agent,
         RoleArg::Operator => Role::Operator,
         RoleArg::Auditor => Role::Auditor,
     };
-    let capabilities = args
+    let capabilities = s
         .cap
         .iter()
         .map(|c| c.trim().parse::<Capability>())
         .collect::<Result<Vec<_>, _>>()?;
     let req = IssueRequest {
         role,
-        agent: AgentId::parse(args.agent).context("--agent")?,
-        principal: args
+        agent: AgentId::parse(s.agent).context("--agent")?,
+        principal: s
             .principal
             .map(Principal::parse)
             .transpose()
             .context("--principal")?,
         capabilities,
-        ttl: parse_duration(&args.ttl, "--ttl")?,
+        ttl: s.ttl,
     };
     let tokens = dir.token_service()?;
     let ledger = dir.ledger().await?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::cli::ServeArgs;
+use crate::cli::{IssueArgs, RoleArg, ServeArgs};
 
 /// Keys a config file may set; unknown keys are an error.
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +21,51 @@ pub(crate) struct FileConfig {
     brand_url: Option<String>,
     quote_ttl: Option<String>,
     max_body_bytes: Option<usize>,
+    #[serde(default)]
+    token: TokenFileConfig,
+}
+
+/// The `[token]` table: defaults for `b2a token issue`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TokenFileConfig {
+    role: Option<RoleArg>,
+    agent: Option<String>,
+    principal: Option<String>,
+    #[serde(default)]
+    cap: Vec<String>,
+    ttl: Option<String>,
+}
+
+/// Settings of `token issue` after resolution.
+#[derive(Debug)]
+pub(crate) struct IssueSettings {
+    pub(crate) data: PathBuf,
+    pub(crate) role: RoleArg,
+    pub(crate) agent: String,
+    pub(crate) principal: Option<String>,
+    pub(crate) cap: Vec<String>,
+    pub(crate) ttl: Duration,
+}
+
+impl IssueSettings {
+    pub(crate) fn resolve(args: IssueArgs, file: FileConfig) -> anyhow::Result<Self> {
+        let t = file.token;
+        Ok(Self {
+            data: args
+                .data
+                .or(file.data)
+                .context("--data DIR is required (or B2A_DATA)")?,
+            role: args
+                .role
+                .or(t.role)
+                .context("--role is required: agent, operator or auditor")?,
+            agent: args.agent.or(t.agent).context("--agent ID is required")?,
+            principal: args.principal.or(t.principal),
+            cap: if args.cap.is_empty() { t.cap } else { args.cap },
+            ttl: parse_duration(&args.ttl.or(t.ttl).unwrap_or_else(|| "7d".into()), "--ttl")?,
+        })
+    }
 }
 
 impl FileConfig {
@@ -31,10 +76,6 @@ impl FileConfig {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-    }
-
-    pub(crate) fn data(&self) -> Option<PathBuf> {
-        self.data.clone()
     }
 }
 
@@ -112,5 +153,95 @@ impl ServeSettings {
             quote_ttl,
             max_body_bytes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            data: None,
+            addr: None,
+            public_url: None,
+            brand_name: None,
+            brand_url: None,
+            quote_ttl: None,
+            max_body_bytes: None,
+        }
+    }
+
+    fn file(text: &str) -> FileConfig {
+        toml::from_str(text).expect("valid config")
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let f = || file("data = \"/srv/b2a\"\nbrand_name = \"From File\"\nquote_ttl = \"5m\"\n");
+        let s = ServeSettings::resolve(args(), f(), None).expect("resolves");
+        assert_eq!(s.data, PathBuf::from("/srv/b2a"));
+        assert_eq!(s.brand_name, "From File");
+        assert_eq!(s.quote_ttl, Duration::from_secs(300));
+        assert_eq!(s.public_url, "http://127.0.0.1:8787");
+
+        let flags = ServeArgs {
+            brand_name: Some("From Flag".into()),
+            addr: Some("0.0.0.0:9000".parse().expect("addr")),
+            ..args()
+        };
+        let s = ServeSettings::resolve(flags, f(), None).expect("resolves");
+        assert_eq!(s.brand_name, "From Flag");
+        assert_eq!(s.public_url, "http://0.0.0.0:9000");
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_the_flag_named() {
+        let err = ServeSettings::resolve(args(), FileConfig::default(), None)
+            .expect_err("serve needs --data");
+        assert!(err.to_string().contains("--data"));
+        let err = ServeSettings::resolve(
+            ServeArgs {
+                quote_ttl: Some("soon".into()),
+                ..args()
+            },
+            FileConfig::default(),
+            Some("d"),
+        )
+        .expect_err("bad duration");
+        assert!(err.to_string().contains("--quote-ttl"));
+        let err = ServeSettings::resolve(
+            ServeArgs {
+                public_url: Some("ftp://x".into()),
+                ..args()
+            },
+            FileConfig::default(),
+            Some("d"),
+        )
+        .expect_err("bad url");
+        assert!(err.to_string().contains("--public-url"));
+        assert!(
+            toml::from_str::<FileConfig>("colour = \"blue\"").is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    #[test]
+    fn token_defaults_come_from_the_token_table() {
+        let f = file(
+            "data = \"/srv/b2a\"\n[token]\nrole = \"auditor\"\nagent = \"aud-1\"\nttl = \"1h\"\n",
+        );
+        let a = IssueArgs {
+            data: None,
+            role: None,
+            agent: None,
+            principal: None,
+            cap: vec![],
+            ttl: None,
+        };
+        let s = IssueSettings::resolve(a, f).expect("resolves");
+        assert!(matches!(s.role, RoleArg::Auditor));
+        assert_eq!(s.agent, "aud-1");
+        assert_eq!(s.ttl, Duration::from_secs(3600));
     }
 }

@@ -1,0 +1,225 @@
+//! The `b2a` binary as an operator runs it: help, `demo` twice on one directory, `token issue`
+//! beside a running gateway, `serve` on a directory that is not one.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn b2a() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_b2a"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("B2A_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("b2a runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Minimal HTTP/1.1 GET; returns (status, body).
+fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status = resp
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `b2a demo` and waits until it answers /healthz.
+fn demo(data: &Path, port: u16, extra: &[&str]) -> Gateway {
+    let child = b2a()
+        .args(["demo", "--addr", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("demo starts");
+    let gw = Gateway(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "demo did not start listening");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    gw
+}
+
+fn token_from(file: &Path, key: &str) -> String {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("tokens file")).expect("json");
+    doc[key].as_str().expect("token").to_owned()
+}
+
+#[test]
+fn help_describes_every_command_and_flag() {
+    let out = run(b2a().arg("--help"));
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for cmd in ["demo", "serve", "token"] {
+        assert!(help.contains(cmd), "--help lists {cmd}");
+    }
+    let demo = text(&run(b2a().args(["demo", "--help"])).stdout);
+    for flag in [
+        "--data",
+        "--addr",
+        "--public-url",
+        "--quote-ttl",
+        "B2A_DATA",
+        "B2A_ADDR",
+        "--config",
+    ] {
+        assert!(demo.contains(flag), "demo --help documents {flag}");
+    }
+    let issue = text(&run(b2a().args(["token", "issue", "--help"])).stdout);
+    for flag in [
+        "--role",
+        "--agent",
+        "--principal",
+        "--cap",
+        "--ttl",
+        "B2A_TOKEN_TTL",
+    ] {
+        assert!(issue.contains(flag), "token issue --help documents {flag}");
+    }
+}
+
+#[test]
+fn serve_refuses_a_directory_that_is_not_a_data_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(b2a().args(["serve", "--data"]).arg(dir.path()));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not a b2a data directory"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(b2a()
+        .args([
+            "token", "issue", "--role", "agent", "--agent", "a", "--data",
+        ])
+        .arg(dir.path()));
+    assert!(!out.status.success());
+}
+
+#[test]
+fn demo_serves_issues_tokens_and_reuses_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("vercors");
+    let tokens = data.join("demo-tokens.json");
+    let port = free_port();
+    let config = dir.path().join("b2a.toml");
+    std::fs::write(&config, "brand_name = \"Vercors From Config\"\n").expect("config");
+
+    {
+        let _gw = demo(
+            &data,
+            port,
+            &["--config", config.to_str().expect("utf-8 path")],
+        );
+        let (status, manifest) = get(port, "/.well-known/b2a", None);
+        assert_eq!(status, 200);
+        assert!(
+            manifest.contains("Vercors From Config"),
+            "the config file sets the brand name"
+        );
+        let agent = token_from(&tokens, "agent_token");
+        assert_eq!(
+            token_from(&tokens, "base_url"),
+            format!("http://127.0.0.1:{port}")
+        );
+        let (status, body) = get(
+            port,
+            "/v1/products?q=waterproof%20winter%20coat&max_price=20000&currency=EUR",
+            Some(&agent),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("VC-CHMCOAT"), "{body}");
+
+        // A token issued by the CLI while the gateway runs works at once, and is audited.
+        let out = run(b2a()
+            .args([
+                "token", "issue", "--role", "auditor", "--agent", "aud-7", "--ttl", "1h", "--data",
+            ])
+            .arg(&data));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let auditor = text(&out.stdout).trim().to_owned();
+        let (status, log) = get(port, "/v1/audit/entries?limit=500", Some(&auditor));
+        assert_eq!(status, 200, "{log}");
+        assert!(
+            log.contains("\"token.issued\"") && log.contains("aud-7"),
+            "{log}"
+        );
+        let (status, _) = get(port, "/v1/products", Some(&auditor));
+        assert_eq!(status, 403, "an auditor token cannot shop");
+
+        let bad = run(b2a()
+            .args([
+                "token",
+                "issue",
+                "--role",
+                "agent",
+                "--agent",
+                "x",
+                "--cap",
+                "audit:read",
+                "--data",
+            ])
+            .arg(&data));
+        assert!(
+            !bad.status.success(),
+            "an agent token may not carry audit:read"
+        );
+    }
+
+    // Again on the same directory: the catalog is reused (version 1), earlier tokens still verify.
+    let old_agent = token_from(&tokens, "agent_token");
+    let _gw = demo(&data, port, &[]);
+    let (status, health) = get(port, "/healthz", None);
+    assert_eq!(status, 200);
+    assert!(health.contains("\"catalog_version\":1"), "{health}");
+    let (status, _) = get(port, "/v1/products?limit=1", Some(&old_agent));
+    assert_eq!(status, 200, "tokens of the first run stay valid");
+}
