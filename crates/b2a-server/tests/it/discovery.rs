@@ -95,5 +95,9 @@ async fn an_auditor_token_reads_the_log_and_nothing_else() {
     let mut paged = first["items"].as_array().expect("items").clone();
     paged.extend(rest["items"].as_array().expect("items").iter().cloned());
     assert_eq!(&paged, everything["items"].as_array().expect("items"));
-    let _ = (Role::Auditor, Capability::AuditRead);
+    // An operator token may read the log too; an agent token may not.
+    let operator = app.token(Role::Operator, "op-1", &[Capability::AuditRead]);
+    app.get("/v1/audit/entries?limit=1", Some(&operator))
+        .await
+        .expect(StatusCode::OK, "audit-page", app.contract());
 }
