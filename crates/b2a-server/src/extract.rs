@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use b2a_app::Caller;
@@ -229,5 +229,27 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             )
             .at("Idempotency-Key")),
         }
+    }
+}
+
+/// The `{id}` path parameter, parsed into an identifier type — else 400 `invalid_path`.
+#[derive(Debug)]
+pub(crate) struct PathId<T>(pub(crate) T);
+
+impl<T, S> FromRequestParts<S> for PathId<T>
+where
+    T: TryFrom<String, Error = b2a_model::ModelError> + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let invalid = |detail: String| ApiError::new(ErrorCode::InvalidPath, detail).at("id");
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|r| invalid(r.body_text()))?;
+        T::try_from(text)
+            .map(PathId)
+            .map_err(|e| invalid(e.to_string()))
     }
 }

@@ -1,16 +1,16 @@
 //! Orders: turn one's own quote into an order, idempotently; read one's own orders.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use b2a_contract::{ErrorCode, OrderRequestBody};
+use b2a_contract::OrderRequestBody;
 use b2a_model::OrderId;
 use time::OffsetDateTime;
 
 use super::quotes::created;
-use crate::extract::{Grant, IdempotencyKey, OrdersRead, OrdersWrite, Valid};
+use crate::extract::{Grant, IdempotencyKey, OrdersRead, OrdersWrite, PathId, Valid};
 use crate::{ApiError, AppState};
 
 pub(super) fn router() -> Router<AppState> {
@@ -47,9 +47,7 @@ async fn create(
 async fn read(
     State(app): State<AppState>,
     grant: Grant<OrdersRead>,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
 ) -> Result<Response, ApiError> {
-    let id = OrderId::parse(id)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidPath, e.to_string()).at("id"))?;
     Ok(Json(app.shop.order(&grant.caller(), id).await?).into_response())
 }

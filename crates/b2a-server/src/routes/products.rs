@@ -1,7 +1,7 @@
 //! Catalog search and product pages.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::extract::{ApiQuery, CatalogRead, Grant};
+use crate::extract::{ApiQuery, CatalogRead, Grant, PathId};
 use crate::{ApiError, AppState, GatewayConfig};
 
 pub(super) fn router() -> Router<AppState> {
@@ -122,10 +122,8 @@ async fn search(
 async fn product(
     State(app): State<AppState>,
     _grant: Grant<CatalogRead>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> Result<Response, ApiError> {
-    let id = ProductId::parse(id)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidPath, e.to_string()).at("id"))?;
     let doc = app.shop.product(id).await?;
     let mut resp = Json(doc).into_response();
     resp.headers_mut().insert(

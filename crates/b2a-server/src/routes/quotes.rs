@@ -1,15 +1,15 @@
 //! Quotes: price lines for a destination; read one's own quotes.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use b2a_contract::{ErrorCode, QuoteRequestBody};
+use b2a_contract::QuoteRequestBody;
 use b2a_model::QuoteId;
 use time::OffsetDateTime;
 
-use crate::extract::{Grant, QuotesWrite, Valid};
+use crate::extract::{Grant, PathId, QuotesWrite, Valid};
 use crate::{ApiError, AppState};
 
 pub(super) fn router() -> Router<AppState> {
@@ -46,9 +46,7 @@ async fn create(
 async fn read(
     State(app): State<AppState>,
     grant: Grant<QuotesWrite>,
-    Path(id): Path<String>,
+    PathId(id): PathId<QuoteId>,
 ) -> Result<Response, ApiError> {
-    let id = QuoteId::parse(id)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidPath, e.to_string()).at("id"))?;
     Ok(Json(app.shop.quote(&grant.caller(), id).await?).into_response())
 }
