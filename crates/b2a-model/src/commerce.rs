@@ -152,7 +152,7 @@ pub struct Quote {
     /// When it was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// After this instant it can no longer be ordered.
+    /// From this instant on it can no longer be ordered.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
