@@ -8,7 +8,7 @@ mod quotes;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use b2a_contract::ErrorCode;
@@ -65,15 +65,20 @@ async fn request_id(req: Request, next: Next) -> Response {
         })
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let started = std::time::Instant::now();
     let mut resp = REQUEST_ID
         .scope(id.clone(), next.run(req))
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = resp.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "served"
+        );
+    });
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
-    }
-    if resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::warn!(request_id = %id, "answered 500");
     }
     resp
 }
