@@ -1,14 +1,10 @@
 //! The demo brand, Maison Vercors (`graph-data/demo/`), embedded in the binary so that
 //! `b2a demo` runs from anywhere.
 
-use b2a_audit::AuditRecord;
 use b2a_graph::GraphError;
-use b2a_graph::RdfFormat;
+use b2a_graph::{CatalogSource, RdfFormat};
 use b2a_ledger::SkuCost;
 use b2a_model::{Currency, Money, Sku};
-use serde_json::json;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::{Shop, ShopError};
 
@@ -80,32 +76,19 @@ pub fn costs() -> Result<Vec<SkuCost>, ShopError> {
 /// Loads and publishes the demo catalog if nothing is published yet, and seeds stock and
 /// private costs for SKUs that have none. Running it again changes nothing.
 pub async fn seed(shop: &Shop) -> Result<Seeded, ShopError> {
-    let catalog = std::sync::Arc::clone(shop.catalog());
-    let (version, published_now, triples) = tokio::task::spawn_blocking(move || {
-        if let Some(v) = catalog.published_version() {
-            return Ok::<_, GraphError>((v, false, 0));
+    let (version, published_now) = match shop.catalog().published_version() {
+        Some(v) => (v, false),
+        None => {
+            let source = CatalogSource {
+                name: "graph-data/demo/catalog.ttl".into(),
+                format: RdfFormat::Turtle,
+                reader: CATALOG_TTL.as_bytes(),
+            };
+            let loaded = shop.load_catalog(vec![source], |_| ()).await?;
+            shop.publish_catalog(loaded.version, "system").await?;
+            (loaded.version, true)
         }
-        let v = catalog.load_version(RdfFormat::Turtle, CATALOG_TTL.as_bytes())?;
-        catalog.publish(v)?;
-        Ok((v, true, catalog.triple_count(v)?))
-    })
-    .await
-    .map_err(|e| ShopError::Task(e.to_string()))??;
-    if published_now {
-        let at = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
-        shop.ledger()
-            .append_audit(AuditRecord {
-                at,
-                actor: "system".into(),
-                credential: String::new(),
-                action: "catalog.published".into(),
-                subject: format!("v{version}"),
-                details: json!({"source": "graph-data/demo/catalog.ttl", "triples": triples}),
-            })
-            .await?;
-    }
+    };
     let stock_rows = shop.ledger().seed_stock(&stock_levels()?).await?;
     shop.ledger().seed_costs(&costs()?).await?;
     Ok(Seeded {

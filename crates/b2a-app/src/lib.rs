@@ -5,6 +5,7 @@
 //! No HTTP here: callers pass typed values and get typed values or a [`ShopError`]. Blocking
 //! graph calls run on tokio's blocking pool.
 
+mod catalog;
 pub mod demo;
 mod shop;
 

@@ -33,6 +33,91 @@ pub(crate) enum Command {
     /// Issue capability tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage catalog versions: load, validate, publish, roll back. Commands that take --data
+    /// work on a data directory whose gateway is stopped.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// Load catalog files as one new version; validate it; publish it with --publish.
+    ///
+    /// Formats by extension: .ttl, .nt, .nq, .trig, .jsonld, .rdf (or --format). Named graphs in
+    /// N-Quads and TriG are merged into the version. Creates DIR if needed.
+    Load(CatalogLoadArgs),
+    /// Check catalog files without storing them. Prints every error; exits non-zero if any.
+    Validate(CatalogValidateArgs),
+    /// List loaded versions, their size, and which one is published.
+    Versions(DataArgs),
+    /// Validate and publish a loaded version (atomic; reports products added, removed, changed).
+    Publish(CatalogPublishArgs),
+    /// Publish again the version that was published before the current one.
+    Rollback(DataArgs),
+}
+
+/// Just a data directory.
+#[derive(Debug, Args)]
+pub(crate) struct DataArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+}
+
+/// RDF syntaxes a catalog may be written in.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Turtle (.ttl).
+    Turtle,
+    /// N-Triples (.nt).
+    Ntriples,
+    /// N-Quads (.nq).
+    Nquads,
+    /// TriG (.trig).
+    Trig,
+    /// JSON-LD (.jsonld); the schema.org context is known offline.
+    Jsonld,
+    /// RDF/XML (.rdf).
+    Rdfxml,
+}
+
+/// Flags of `catalog load`.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogLoadArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// Publish the version if it is valid.
+    #[arg(long)]
+    pub(crate) publish: bool,
+    /// Syntax of every file, instead of guessing from extensions.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Catalog files, loaded together as one version.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// Flags of `catalog validate`.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogValidateArgs {
+    /// Syntax of every file, instead of guessing from extensions.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Catalog files, checked together as one catalog.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// Flags of `catalog publish`.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogPublishArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// The version to publish (see `b2a catalog versions`).
+    #[arg(value_name = "VERSION")]
+    pub(crate) number: u32,
 }
 
 /// Flags of `demo` and `serve`.
@@ -106,4 +191,12 @@ pub(crate) struct IssueArgs {
     /// Lifetime, e.g. 1h, 7d [default: 7d].
     #[arg(long, env = "B2A_TOKEN_TTL", value_name = "DURATION")]
     pub(crate) ttl: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -23,6 +23,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo(args, file).await,
         Command::Serve(args) => serve(args, file).await,
         Command::Token(TokenCommand::Issue(args)) => issue(args, file).await,
+        Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
     }
 }
 
@@ -168,6 +169,7 @@ async fn issue_recorded(
 async fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
     let s = ServeSettings::resolve(args, file, None)?;
     let dir = DataDir::existing(&s.data)?;
+    dir.identity_or_init(&s.public_url)?;
     let state = open_state(&dir, &s).await?;
     if state.shop.catalog().published_version().is_none() {
         tracing::warn!(

@@ -69,6 +69,11 @@ impl IssueSettings {
 }
 
 impl FileConfig {
+    /// The `data` key.
+    pub(crate) fn data_dir(&self) -> Option<PathBuf> {
+        self.data.clone()
+    }
+
     pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let Some(path) = path else {
             return Ok(Self::default());

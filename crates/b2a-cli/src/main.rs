@@ -1,6 +1,7 @@
 //! `b2a`: the Brand-to-Agent gateway.
 #![allow(clippy::print_stdout)]
 
+mod catalog;
 mod cli;
 mod commands;
 mod config;

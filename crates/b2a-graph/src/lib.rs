@@ -10,13 +10,19 @@
 //! The crate knows nothing of HTTP; it is blocking (RocksDB) and meant to be called from
 //! `spawn_blocking`.
 
+mod diff;
 mod jsonld;
+mod load;
 mod query;
 mod store;
+mod validate;
 
-pub use oxigraph::io::RdfFormat;
+pub use diff::CatalogDiff;
+pub use load::{CatalogSource, LoadReport, format_for_path};
+pub use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 pub use query::{ProductPage, ProductQuery, ProductSummary, SkuOffer};
-pub use store::CatalogStore;
+pub use store::{CatalogStore, PublishReport};
+pub use validate::{CatalogIssue, MAX_ISSUES, ValidationReport};
 
 /// Why a catalog operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +37,12 @@ pub enum GraphError {
     /// The named version does not exist.
     #[error("catalog version {0} does not exist")]
     UnknownVersion(u32),
+    /// The version failed validation and was not published.
+    #[error("the catalog has {} validation errors and was not published", .0.total)]
+    Invalid(ValidationReport),
+    /// There is no earlier publication to return to.
+    #[error("there is no earlier publication to roll back to")]
+    NothingToRollBack,
     /// A stored value does not have the shape the gateway relies on.
     #[error("catalog data is inconsistent: {0}")]
     Inconsistent(String),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::{CatalogStore, GraphError};
 
-const PREFIXES: &str = "PREFIX schema: <https://schema.org/>\n\
+pub(crate) const PREFIXES: &str = "PREFIX schema: <https://schema.org/>\n\
                         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n";
 
 /// Searchable text of a product: its names, descriptions, keywords, colour and category labels.
@@ -142,7 +142,16 @@ impl CatalogStore {
         query: &str,
         bindings: Vec<(Variable, Term)>,
     ) -> Result<Vec<QuerySolution>, GraphError> {
-        let graph = self.published_graph()?;
+        self.select_in(self.published_graph()?, query, bindings)
+    }
+
+    /// Runs a SELECT over one version graph (as the default graph), with `bindings` substituted.
+    pub(crate) fn select_in(
+        &self,
+        graph: oxigraph::model::NamedNode,
+        query: &str,
+        bindings: Vec<(Variable, Term)>,
+    ) -> Result<Vec<QuerySolution>, GraphError> {
         let mut prepared = SparqlEvaluator::new()
             .parse_query(query)
             .map_err(|e| GraphError::Query(format!("internal query does not parse: {e}")))?;

@@ -1,16 +1,47 @@
 use std::path::Path;
 use std::sync::RwLock;
 
-use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, QuadRef, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, QuadRef, Term};
 use oxigraph::store::Store;
 
 use crate::GraphError;
+use crate::diff::CatalogDiff;
 
 const SYSTEM_GRAPH: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:system");
 const CATALOG: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:catalog");
 const PUBLISHED: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:published");
 const VERSION_PREFIX: &str = "urn:b2a:catalog:v";
+const PUBLICATION_PREFIX: &str = "urn:b2a:publication:";
+const VERSION: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:version");
+const KIND: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:kind");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Publish,
+    Rollback,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Publish => "publish",
+            Kind::Rollback => "rollback",
+        }
+    }
+}
+
+/// What a publication changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublishReport {
+    /// The version now published.
+    pub version: u32,
+    /// The version published before, if any.
+    pub previous: Option<u32>,
+    /// Products (by SKU) added, removed and changed against `previous`.
+    pub diff: CatalogDiff,
+    /// True when this publication undid the previous one.
+    pub rollback: bool,
+}
 
 /// The catalog store: Oxigraph on disk, with versioned named graphs.
 pub struct CatalogStore {
@@ -85,30 +116,36 @@ impl CatalogStore {
         Ok(out)
     }
 
-    /// Loads catalog text as a new, unpublished version and returns its number. Atomic: on a
-    /// parse error nothing is stored.
-    pub fn load_version(&self, format: RdfFormat, data: &[u8]) -> Result<u32, GraphError> {
-        let version = self.versions()?.last().map_or(1, |v| v + 1);
-        let graph = version_graph(version);
-        let parser = RdfParser::from_format(format)
-            .without_named_graphs()
-            .with_default_graph(graph.as_ref());
-        self.store
-            .load_from_slice(parser, data)
-            .map_err(|e| match e {
-                oxigraph::store::LoaderError::Parsing(p) => GraphError::Parse(p.to_string()),
-                other => GraphError::Storage(other.to_string()),
-            })?;
-        self.store.insert_named_graph(graph.as_ref())?;
-        Ok(version)
+    /// Validates `version` and, if it is valid, makes it the published one in one transaction.
+    /// Readers see the previous version or this one, never a mix. Refuses an invalid catalog
+    /// with [`GraphError::Invalid`]; the previous version keeps serving.
+    pub fn publish(&self, version: u32) -> Result<PublishReport, GraphError> {
+        self.switch_to(version, Kind::Publish)
     }
 
-    /// Switches the published pointer to `version` in one transaction.
-    pub fn publish(&self, version: u32) -> Result<(), GraphError> {
+    /// Undoes the last publication: the version published before it is published again.
+    pub fn rollback(&self) -> Result<PublishReport, GraphError> {
+        let stack = self.publication_stack()?;
+        let target = match stack.as_slice() {
+            [.., target, _current] => *target,
+            _ => return Err(GraphError::NothingToRollBack),
+        };
+        self.switch_to(target, Kind::Rollback)
+    }
+
+    fn switch_to(&self, version: u32, kind: Kind) -> Result<PublishReport, GraphError> {
         let graph = version_graph(version);
         if !self.store.contains_named_graph(graph.as_ref())? {
             return Err(GraphError::UnknownVersion(version));
         }
+        let report = self.validate(version)?;
+        if !report.is_valid() {
+            return Err(GraphError::Invalid(report));
+        }
+        let previous = self.published_version();
+        let diff = self.diff(previous, version)?;
+        let seq = self.history()?.last().map_or(1, |h| h.0 + 1);
+        let entry = NamedNode::new_unchecked(format!("{PUBLICATION_PREFIX}{seq:010}"));
         let mut tx = self.store.start_transaction()?;
         let old: Vec<_> = tx
             .quads_for_pattern(
@@ -127,13 +164,86 @@ impl CatalogStore {
             graph.as_ref(),
             SYSTEM_GRAPH,
         ));
+        tx.insert(QuadRef::new(
+            entry.as_ref(),
+            VERSION,
+            graph.as_ref(),
+            SYSTEM_GRAPH,
+        ));
+        let kind_literal = Literal::new_simple_literal(kind.as_str());
+        tx.insert(QuadRef::new(
+            entry.as_ref(),
+            KIND,
+            kind_literal.as_ref(),
+            SYSTEM_GRAPH,
+        ));
         tx.commit()?;
         self.store.flush()?;
         *self
             .published
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
-        Ok(())
+        Ok(PublishReport {
+            version,
+            previous,
+            diff,
+            rollback: kind == Kind::Rollback,
+        })
+    }
+
+    /// Every publication, oldest first: `(sequence, version, kind)`.
+    fn history(&self) -> Result<Vec<(u64, u32, Kind)>, GraphError> {
+        let mut out = Vec::new();
+        for q in self
+            .store
+            .quads_for_pattern(None, Some(VERSION), None, Some(SYSTEM_GRAPH.into()))
+        {
+            let q = q?;
+            let seq = match &q.subject {
+                oxigraph::model::NamedOrBlankNode::NamedNode(n) => n
+                    .as_str()
+                    .strip_prefix(PUBLICATION_PREFIX)
+                    .and_then(|s| s.parse().ok()),
+                _ => None,
+            };
+            let (Some(seq), Some(version)) = (seq, version_of(&q.object)) else {
+                continue;
+            };
+            let kind = self
+                .store
+                .quads_for_pattern(
+                    Some(q.subject.as_ref()),
+                    Some(KIND),
+                    None,
+                    Some(SYSTEM_GRAPH.into()),
+                )
+                .next()
+                .transpose()?
+                .map_or(Kind::Publish, |k| match &k.object {
+                    Term::Literal(l) if l.value() == Kind::Rollback.as_str() => Kind::Rollback,
+                    _ => Kind::Publish,
+                });
+            out.push((seq, version, kind));
+        }
+        out.sort_unstable_by_key(|h| h.0);
+        Ok(out)
+    }
+
+    /// The versions a rollback walks back through: each publication pushes, each rollback pops.
+    fn publication_stack(&self) -> Result<Vec<u32>, GraphError> {
+        let mut stack = Vec::new();
+        for (_, version, kind) in self.history()? {
+            match kind {
+                Kind::Publish => stack.push(version),
+                Kind::Rollback => {
+                    stack.pop();
+                    if stack.last() != Some(&version) {
+                        stack.push(version);
+                    }
+                }
+            }
+        }
+        Ok(stack)
     }
 
     /// The named graph of the published version.
@@ -141,6 +251,22 @@ impl CatalogStore {
         self.published_version()
             .map(version_graph)
             .ok_or(GraphError::NothingPublished)
+    }
+
+    /// Number of `schema:Product`s in a version.
+    pub fn product_count(&self, version: u32) -> Result<usize, GraphError> {
+        let graph = version_graph(version);
+        let product = NamedNodeRef::new_unchecked("https://schema.org/Product");
+        let rdf_type = oxigraph::model::vocab::rdf::TYPE;
+        Ok(self
+            .store
+            .quads_for_pattern(
+                None,
+                Some(rdf_type),
+                Some(product.into()),
+                Some(graph.as_ref().into()),
+            )
+            .count())
     }
 
     /// Number of triples in a version.

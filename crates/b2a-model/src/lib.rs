@@ -16,6 +16,7 @@
 mod auth;
 mod commerce;
 mod error;
+mod gtin;
 mod ids;
 mod money;
 
@@ -25,5 +26,6 @@ pub use commerce::{
     RequestedLine,
 };
 pub use error::ModelError;
+pub use gtin::Gtin;
 pub use ids::{AgentId, CountryCode, IdempotencyKey, OrderId, Principal, ProductId, QuoteId, Sku};
 pub use money::{Currency, Money};

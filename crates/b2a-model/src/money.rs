@@ -11,27 +11,6 @@ pub struct Currency {
     exponent: u8,
 }
 
-/// ISO 4217 codes with their minor-unit exponents. Unknown codes are refused rather than guessed.
-const CURRENCIES: &[(&str, u8)] = &[
-    ("AUD", 2),
-    ("CAD", 2),
-    ("CHF", 2),
-    ("CNY", 2),
-    ("CZK", 2),
-    ("DKK", 2),
-    ("EUR", 2),
-    ("GBP", 2),
-    ("HUF", 2),
-    ("JPY", 0),
-    ("KRW", 0),
-    ("NOK", 2),
-    ("NZD", 2),
-    ("PLN", 2),
-    ("RON", 2),
-    ("SEK", 2),
-    ("USD", 2),
-];
-
 impl Currency {
     /// The euro.
     pub const EUR: Currency = Currency {
@@ -39,18 +18,23 @@ impl Currency {
         exponent: 2,
     };
 
-    /// Parses an ISO 4217 alphabetic code such as `EUR`.
+    /// Parses an ISO 4217 alphabetic code such as `EUR`. Codes without a minor unit (`XXX`,
+    /// `XAU`, ...) are refused: they are not money an order can be priced in.
     pub fn parse(code: &str) -> Result<Self, ModelError> {
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|&(code, exponent)| Currency { code, exponent })
+        let iso = iso_currency::Currency::from_code(code).ok_or_else(|| {
+            ModelError::invalid("currency", format!("`{code}` is not an ISO 4217 code"))
+        })?;
+        let exponent = iso
+            .exponent()
+            .and_then(|e| u8::try_from(e).ok())
+            .filter(|e| *e <= 4)
             .ok_or_else(|| {
-                ModelError::invalid(
-                    "currency",
-                    format!("`{code}` is not a supported ISO 4217 code"),
-                )
-            })
+                ModelError::invalid("currency", format!("`{code}` has no minor unit"))
+            })?;
+        Ok(Currency {
+            code: iso.code(),
+            exponent,
+        })
     }
 
     /// The three-letter code.
@@ -269,5 +253,7 @@ mod tests {
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("eur").is_err());
         assert!(Currency::parse("XXX").is_err());
+        assert_eq!(Currency::parse("MXN").map(Currency::exponent), Ok(2));
+        assert_eq!(Currency::parse("KWD").map(Currency::exponent), Ok(3));
     }
 }

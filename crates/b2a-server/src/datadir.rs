@@ -36,8 +36,15 @@ pub struct Identity {
 #[non_exhaustive]
 pub enum DataDirError {
     /// The directory has not been initialised.
-    #[error("{0} is not a b2a data directory (no identity.json); run `b2a demo --data {0}` first")]
+    #[error(
+        "{0} is not a b2a data directory; create one with `b2a catalog load --data {0} FILE --publish` or `b2a demo --data {0}`"
+    )]
     NotInitialised(String),
+    /// The directory has a catalog but no token identity yet.
+    #[error(
+        "{0} has no token identity yet: start the gateway on it once (`b2a serve --data {0}`), which fixes the issuer and audience"
+    )]
+    NoIdentity(String),
     /// A file could not be read or written.
     #[error("{path}: {reason}")]
     Io {
@@ -73,9 +80,9 @@ impl DataDir {
         })
     }
 
-    /// Uses an initialised directory.
+    /// Uses a directory that `b2a demo` or `b2a catalog load` created.
     pub fn existing(path: &Path) -> Result<Self, DataDirError> {
-        if !path.join(IDENTITY).is_file() {
+        if !path.join(IDENTITY).is_file() && !path.join("catalog").is_dir() {
             return Err(DataDirError::NotInitialised(path.display().to_string()));
         }
         Ok(Self {
@@ -93,7 +100,7 @@ impl DataDir {
     pub fn identity_or_init(&self, public_url: &str) -> Result<Identity, DataDirError> {
         match self.identity() {
             Ok(id) => Ok(id),
-            Err(DataDirError::NotInitialised(_)) => {
+            Err(DataDirError::NoIdentity(_)) => {
                 let id = Identity {
                     issuer: public_url.to_owned(),
                     audience: public_url.to_owned(),
@@ -117,9 +124,7 @@ impl DataDir {
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(DataDirError::NotInitialised(
-                    self.path.display().to_string(),
-                ));
+                return Err(DataDirError::NoIdentity(self.path.display().to_string()));
             }
             Err(e) => {
                 return Err(DataDirError::Io {
@@ -152,8 +157,25 @@ impl DataDir {
     /// The catalog store (RocksDB allows one process at a time).
     pub fn catalog(&self) -> Result<CatalogStore, DataDirError> {
         let path = self.path.join("catalog");
-        CatalogStore::open(&path)
-            .map_err(|e| DataDirError::Open(format!("{}: {e}", path.display())))
+        CatalogStore::open(&path).map_err(|e| {
+            let e = e.to_string();
+            if e.to_ascii_lowercase().contains("lock") {
+                DataDirError::Open(format!(
+                    "the catalog store {} is in use: is a gateway running on this data directory? \
+                     stop it before running catalog commands ({e})",
+                    path.display()
+                ))
+            } else {
+                DataDirError::Open(format!("{}: {e}", path.display()))
+            }
+        })
+    }
+
+    /// The catalog and the ledger, as the operations see them.
+    pub async fn shop(&self, quote_ttl: Duration) -> Result<Shop, DataDirError> {
+        let catalog = Arc::new(self.catalog()?);
+        let ledger = Arc::new(self.ledger().await?);
+        Ok(Shop::new(catalog, ledger, quote_ttl))
     }
 
     /// Everything a running gateway needs.
@@ -162,12 +184,10 @@ impl DataDir {
         config: GatewayConfig,
         quote_ttl: Duration,
     ) -> Result<AppState, DataDirError> {
-        let catalog = Arc::new(self.catalog()?);
-        let ledger = Arc::new(self.ledger().await?);
         let tokens = Arc::new(self.token_service()?);
         let contract = Arc::new(Contract::load().map_err(|e| DataDirError::Open(e.to_string()))?);
         Ok(AppState {
-            shop: Shop::new(catalog, ledger, quote_ttl),
+            shop: self.shop(quote_ttl).await?,
             tokens,
             contract,
             config: Arc::new(config),

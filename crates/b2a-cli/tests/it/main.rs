@@ -68,10 +68,15 @@ impl Drop for Gateway {
     }
 }
 
-/// Starts `b2a demo` and waits until it answers /healthz.
+/// Starts `b2a demo` and waits until it listens.
 fn demo(data: &Path, port: u16, extra: &[&str]) -> Gateway {
+    start("demo", data, port, extra)
+}
+
+/// Starts `b2a COMMAND --addr … --data DATA EXTRA…` and waits until it listens.
+fn start(command: &str, data: &Path, port: u16, extra: &[&str]) -> Gateway {
     let child = b2a()
-        .args(["demo", "--addr", &format!("127.0.0.1:{port}"), "--data"])
+        .args([command, "--addr", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
         .args(extra)
         .stdout(Stdio::null())
@@ -81,7 +86,10 @@ fn demo(data: &Path, port: u16, extra: &[&str]) -> Gateway {
     let gw = Gateway(child);
     let deadline = Instant::now() + Duration::from_secs(120);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "demo did not start listening");
+        assert!(
+            Instant::now() < deadline,
+            "{command} did not start listening"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     gw
@@ -222,4 +230,145 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
     assert!(health.contains("\"catalog_version\":1"), "{health}");
     let (status, _) = get(port, "/v1/products?limit=1", Some(&old_agent));
     assert_eq!(status, 200, "tokens of the first run stay valid");
+}
+
+const DEMO_CATALOG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../graph-data/demo/catalog.ttl"
+);
+
+#[test]
+fn catalog_commands_validate_load_publish_and_roll_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("brand");
+    let catalog = |args: &[&str]| run(b2a().arg("catalog").args(args).arg("--data").arg(&data));
+
+    // validate: no data directory involved.
+    let ok = run(b2a().args(["catalog", "validate", DEMO_CATALOG]));
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert_eq!(text(&ok.stdout).trim(), "valid");
+    let bad = dir.path().join("bad.ttl");
+    std::fs::write(
+        &bad,
+        "@prefix schema: <https://schema.org/> .\n\
+         <https://x.example/p> a schema:Product ; schema:name \"P\" ; schema:sku \"P-1\" ; schema:isSimilarTo <https://x.example/ghost> .\n",
+    )
+    .expect("write");
+    let out = run(b2a().args(["catalog", "validate"]).arg(&bad));
+    assert!(!out.status.success());
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("error: https://x.example/p offers:"),
+        "{report}"
+    );
+    assert!(
+        report.contains("error: https://x.example/p isSimilarTo:"),
+        "{report}"
+    );
+    assert!(
+        text(&out.stderr).contains("invalid (2 errors)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(b2a().args(["catalog", "validate", "catalog.csv"]));
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("unknown extension"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // load --publish, then a changed version, then an invalid one.
+    let out = catalog(&["load", "--publish", DEMO_CATALOG]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("published version 1 (was nothing): 373 products added"),
+        "{}",
+        text(&out.stdout)
+    );
+    let changed = dir.path().join("v2.ttl");
+    let demo = std::fs::read_to_string(DEMO_CATALOG).expect("demo");
+    assert!(demo.contains("\"179.00\""));
+    std::fs::write(&changed, demo.replacen("\"179.00\"", "\"175.00\"", 1)).expect("write");
+    let out = run(b2a()
+        .args(["catalog", "load", "--data"])
+        .arg(&data)
+        .arg(&changed));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("publish it with `b2a catalog publish 2`"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(b2a()
+        .args(["catalog", "load", "--publish", "--data"])
+        .arg(&data)
+        .arg(&bad));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("version 3 is invalid (2 errors) and was not published"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = catalog(&["publish", "3"]);
+    assert!(
+        !out.status.success(),
+        "an invalid version cannot be published"
+    );
+    let out = catalog(&["publish", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 products added, 0 removed, 1 changed, 372 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = catalog(&["rollback"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("rolled back to version 1 (was version 2)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = catalog(&["versions"]);
+    let listing = text(&out.stdout);
+    let published: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.trim_end().ends_with('*'))
+        .collect();
+    assert_eq!(published.len(), 1, "{listing}");
+    assert!(published[0].trim_start().starts_with("1 "), "{listing}");
+    assert_eq!(
+        listing.lines().count(),
+        4,
+        "a header and three versions: {listing}"
+    );
+
+    // Serve what was published; the publications are in the audit log; the CLI cannot load
+    // into the store while the gateway holds it.
+    let port = free_port();
+    let _gw = start("serve", &data, port, &[]);
+    let (status, health) = get(port, "/healthz", None);
+    assert_eq!(status, 200);
+    assert!(health.contains("\"catalog_version\":1"), "{health}");
+    let out = run(b2a()
+        .args([
+            "token", "issue", "--role", "auditor", "--agent", "aud", "--data",
+        ])
+        .arg(&data));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (status, log) = get(
+        port,
+        "/v1/audit/entries?limit=500",
+        Some(text(&out.stdout).trim()),
+    );
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(log.matches("\"catalog.published\"").count(), 2, "{log}");
+    assert_eq!(log.matches("\"catalog.rolled_back\"").count(), 1, "{log}");
+    let out = catalog(&["load", DEMO_CATALOG]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("is a gateway running"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -3,7 +3,9 @@
 use b2a_graph::{CatalogStore, GraphError, ProductQuery, RdfFormat};
 use b2a_model::{Availability, Currency, Money, ProductId, Sku};
 
-const DEMO: &str = include_str!("../../../../graph-data/demo/catalog.ttl");
+mod catalog;
+
+pub(crate) const DEMO: &str = include_str!("../../../../graph-data/demo/catalog.ttl");
 
 fn demo() -> (tempfile::TempDir, CatalogStore) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,0 +1,86 @@
+//! Catalog administration: load, validate, publish, roll back — each publication recorded in
+//! the audit log. The CLI (gateway stopped) and the operator API (gateway running) share these.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use b2a_audit::AuditRecord;
+use b2a_graph::{
+    CatalogSource, CatalogStore, GraphError, LoadReport, PublishReport, ValidationReport,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{Shop, ShopError};
+
+impl Shop {
+    async fn on_catalog<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&CatalogStore) -> Result<T, GraphError> + Send + 'static,
+    ) -> Result<T, ShopError> {
+        let catalog = Arc::clone(self.catalog());
+        tokio::task::spawn_blocking(move || f(&catalog))
+            .await
+            .map_err(|e| ShopError::Task(e.to_string()))?
+            .map_err(ShopError::from)
+    }
+
+    /// Loads sources as a new, unpublished version.
+    pub async fn load_catalog<R: Read + Send + 'static>(
+        &self,
+        sources: Vec<CatalogSource<R>>,
+        on_progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<LoadReport, ShopError> {
+        self.on_catalog(move |c| c.load_sources(sources, on_progress))
+            .await
+    }
+
+    /// Validates a loaded version.
+    pub async fn validate_catalog(&self, version: u32) -> Result<ValidationReport, ShopError> {
+        self.on_catalog(move |c| c.validate(version)).await
+    }
+
+    /// Validates and publishes a version, and records the publication in the audit log.
+    pub async fn publish_catalog(
+        &self,
+        version: u32,
+        actor: &str,
+    ) -> Result<PublishReport, ShopError> {
+        let report = self.on_catalog(move |c| c.publish(version)).await?;
+        self.record_publication(&report, actor).await?;
+        Ok(report)
+    }
+
+    /// Publishes again the version published before the current one, and records it.
+    pub async fn rollback_catalog(&self, actor: &str) -> Result<PublishReport, ShopError> {
+        let report = self.on_catalog(CatalogStore::rollback).await?;
+        self.record_publication(&report, actor).await?;
+        Ok(report)
+    }
+
+    async fn record_publication(&self, r: &PublishReport, actor: &str) -> Result<(), ShopError> {
+        let at = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let action = if r.rollback {
+            "catalog.rolled_back"
+        } else {
+            "catalog.published"
+        };
+        self.ledger()
+            .append_audit(AuditRecord {
+                at,
+                actor: actor.to_owned(),
+                credential: String::new(),
+                action: action.into(),
+                subject: format!("v{}", r.version),
+                details: json!({
+                    "previous": r.previous.map(|v| format!("v{v}")),
+                    "products": r.diff,
+                }),
+            })
+            .await?;
+        Ok(())
+    }
+}
