@@ -14,7 +14,46 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::{Shop, ShopError};
 
+/// One loaded catalog version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// Its number.
+    pub version: u32,
+    /// Triples in it.
+    pub triples: usize,
+    /// `schema:Product`s in it.
+    pub products: usize,
+    /// Whether it is the published one.
+    pub published: bool,
+}
+
+fn info(c: &CatalogStore, version: u32) -> Result<VersionInfo, GraphError> {
+    Ok(VersionInfo {
+        version,
+        triples: c.triple_count(version)?,
+        products: c.product_count(version)?,
+        published: c.published_version() == Some(version),
+    })
+}
+
 impl Shop {
+    /// Every loaded version, oldest first.
+    pub async fn catalog_versions(&self) -> Result<Vec<VersionInfo>, ShopError> {
+        self.on_catalog(|c| c.versions()?.into_iter().map(|v| info(c, v)).collect())
+            .await
+    }
+
+    /// One loaded version.
+    pub async fn catalog_version(&self, version: u32) -> Result<VersionInfo, ShopError> {
+        self.on_catalog(move |c| {
+            if !c.versions()?.contains(&version) {
+                return Err(GraphError::UnknownVersion(version));
+            }
+            info(c, version)
+        })
+        .await
+    }
+
     async fn on_catalog<T: Send + 'static>(
         &self,
         f: impl FnOnce(&CatalogStore) -> Result<T, GraphError> + Send + 'static,

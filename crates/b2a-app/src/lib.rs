@@ -9,4 +9,5 @@ mod catalog;
 pub mod demo;
 mod shop;
 
+pub use catalog::VersionInfo;
 pub use shop::{AuditPage, Caller, Shop, ShopError};

@@ -145,6 +145,9 @@ pub(crate) struct ServeArgs {
     /// Largest accepted request body in bytes [default: 65536].
     #[arg(long, env = "B2A_MAX_BODY_BYTES", value_name = "BYTES")]
     pub(crate) max_body_bytes: Option<usize>,
+    /// Largest catalog an operator may upload through the API, in bytes [default: 67108864].
+    #[arg(long, env = "B2A_MAX_CATALOG_BYTES", value_name = "BYTES")]
+    pub(crate) max_catalog_bytes: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

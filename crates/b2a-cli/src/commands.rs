@@ -33,6 +33,7 @@ fn gateway_config(s: &ServeSettings) -> GatewayConfig {
         brand_name: s.brand_name.clone(),
         brand_url: s.brand_url.clone(),
         max_body_bytes: s.max_body_bytes,
+        max_catalog_bytes: s.max_catalog_bytes,
     }
 }
 

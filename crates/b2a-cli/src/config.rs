@@ -21,6 +21,7 @@ pub(crate) struct FileConfig {
     brand_url: Option<String>,
     quote_ttl: Option<String>,
     max_body_bytes: Option<usize>,
+    max_catalog_bytes: Option<usize>,
     #[serde(default)]
     token: TokenFileConfig,
 }
@@ -94,6 +95,7 @@ pub(crate) struct ServeSettings {
     pub(crate) brand_url: String,
     pub(crate) quote_ttl: Duration,
     pub(crate) max_body_bytes: usize,
+    pub(crate) max_catalog_bytes: usize,
 }
 
 pub(crate) fn parse_duration(text: &str, what: &str) -> anyhow::Result<Duration> {
@@ -143,9 +145,17 @@ impl ServeSettings {
         if !(1024..=16 * 1024 * 1024).contains(&max_body_bytes) {
             bail!("--max-body-bytes must be between 1024 and 16777216");
         }
+        let max_catalog_bytes = args
+            .max_catalog_bytes
+            .or(file.max_catalog_bytes)
+            .unwrap_or(64 * 1024 * 1024);
+        if !(1024..=1024 * 1024 * 1024).contains(&max_catalog_bytes) {
+            bail!("--max-catalog-bytes must be between 1024 and 1073741824");
+        }
         Ok(Self {
             data,
             addr,
+            max_catalog_bytes,
             public_url,
             brand_name: args
                 .brand_name
@@ -174,6 +184,7 @@ mod tests {
             brand_url: None,
             quote_ttl: None,
             max_body_bytes: None,
+            max_catalog_bytes: None,
         }
     }
 

@@ -46,13 +46,17 @@ error_codes! {
     ProductNotFound => "product_not_found", 404, "No such product in the published catalog";
     QuoteNotFound => "quote_not_found", 404, "No such quote for this agent";
     OrderNotFound => "order_not_found", 404, "No such order for this agent";
+    CatalogVersionNotFound => "catalog_version_not_found", 404, "No such catalog version";
     MethodNotAllowed => "method_not_allowed", 405, "The route does not accept this method";
     QuoteExpired => "quote_expired", 409, "The quote has expired";
+    NothingToRollBack => "nothing_to_roll_back", 409, "There is no earlier publication to roll back to";
     QuoteAlreadyOrdered => "quote_already_ordered", 409, "The quote was already ordered";
     InsufficientStock => "insufficient_stock", 409, "Not enough stock for a line";
     PayloadTooLarge => "payload_too_large", 413, "The request body is too large";
     UnsupportedMediaType => "unsupported_media_type", 415, "The request body must be application/json";
     UnknownSku => "unknown_sku", 422, "A SKU is not sold in the published catalog";
+    CatalogInvalid => "catalog_invalid", 422, "The catalog version fails validation and was not published";
+    CatalogUnparsable => "catalog_unparsable", 422, "The uploaded catalog does not parse";
     SkuUnavailable => "sku_unavailable", 422, "A SKU cannot be ordered now";
     DuplicateSku => "duplicate_sku", 422, "A SKU appears on more than one line";
     MixedCurrencies => "mixed_currencies", 422, "The lines are priced in different currencies";

@@ -18,6 +18,8 @@ macro_rules! embedded_schemas {
 embedded_schemas!(
     "audit-entry",
     "audit-page",
+    "catalog-version",
+    "catalog-versions",
     "health",
     "jwks",
     "manifest",
@@ -25,6 +27,7 @@ embedded_schemas!(
     "order",
     "order-request",
     "problem",
+    "publish-report",
     "product",
     "product-page",
     "product-summary",
@@ -32,6 +35,7 @@ embedded_schemas!(
     "quote-line",
     "quote-request",
     "sku",
+    "validation-report",
 );
 
 /// The schemas could not be loaded: a bug in `schemas/`, caught by the test suite.

@@ -5,6 +5,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use b2a_app::ShopError;
 use b2a_contract::{ErrorCode, FieldError};
+use b2a_graph::{GraphError, ValidationReport};
 use b2a_ledger::LedgerError;
 use b2a_pricing::PricingError;
 use b2a_trust::TokenError;
@@ -28,7 +29,14 @@ pub struct ApiError {
     code: ErrorCode,
     detail: String,
     pointer: Option<String>,
-    errors: Vec<(String, String)>,
+    /// Rarely used parts, boxed to keep `Result<_, ApiError>` small.
+    extras: Option<Box<Extras>>,
+}
+
+#[derive(Debug, Default)]
+struct Extras {
+    /// Extension members of the problem (`errors`, `validation`).
+    members: Vec<(&'static str, Value)>,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -39,8 +47,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             pointer: None,
-            errors: Vec::new(),
-            headers: Vec::new(),
+            extras: None,
         }
     }
 
@@ -50,15 +57,30 @@ impl ApiError {
         self
     }
 
-    /// Lists every violation of a body.
-    pub fn with_errors(mut self, errors: Vec<(String, String)>) -> Self {
-        self.errors = errors;
+    /// Lists every violation of a body (the `errors` member).
+    pub fn with_errors(self, errors: Vec<(String, String)>) -> Self {
+        let list = errors
+            .into_iter()
+            .map(|(p, d)| json!({"pointer": p, "detail": d}))
+            .collect();
+        self.with_member("errors", list)
+    }
+
+    /// Adds an extension member to the problem (RFC 9457 §3.2), e.g. `validation`.
+    pub fn with_member(mut self, name: &'static str, value: Value) -> Self {
+        self.extras
+            .get_or_insert_default()
+            .members
+            .push((name, value));
         self
     }
 
     /// Adds a response header.
     pub fn with_header(mut self, name: HeaderName, value: &'static str) -> Self {
-        self.headers.push((name, HeaderValue::from_static(value)));
+        self.extras
+            .get_or_insert_default()
+            .headers
+            .push((name, HeaderValue::from_static(value)));
         self
     }
 
@@ -92,12 +114,9 @@ impl IntoResponse for ApiError {
         if let Some(p) = self.pointer {
             body["pointer"] = Value::String(p);
         }
-        if !self.errors.is_empty() {
-            body["errors"] = self
-                .errors
-                .into_iter()
-                .map(|(p, d)| json!({"pointer": p, "detail": d}))
-                .collect();
+        let extras = self.extras.map(|e| *e).unwrap_or_default();
+        for (name, value) in extras.members {
+            body[name] = value;
         }
         let mut resp = (status, body.to_string()).into_response();
         let h = resp.headers_mut();
@@ -105,7 +124,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        for (name, value) in self.headers {
+        for (name, value) in extras.headers {
             h.insert(name, value);
         }
         resp
@@ -152,9 +171,7 @@ impl From<ShopError> for ApiError {
             ShopError::Pricing(PricingError::MixedCurrencies(..)) => {
                 ApiError::new(ErrorCode::MixedCurrencies, detail).at("/lines")
             }
-            ShopError::Graph(b2a_graph::GraphError::NothingPublished) => {
-                ApiError::new(ErrorCode::CatalogUnavailable, detail)
-            }
+            ShopError::Graph(g) => g.into(),
             ShopError::Ledger(l) => l.into(),
             other => ApiError::internal(other),
         }
@@ -181,4 +198,29 @@ impl From<LedgerError> for ApiError {
             other => ApiError::internal(other),
         }
     }
+}
+
+impl From<GraphError> for ApiError {
+    fn from(e: GraphError) -> Self {
+        let detail = e.to_string();
+        match e {
+            GraphError::NothingPublished => ApiError::new(ErrorCode::CatalogUnavailable, detail),
+            GraphError::UnknownVersion(_) => {
+                ApiError::new(ErrorCode::CatalogVersionNotFound, detail).at("id")
+            }
+            GraphError::NothingToRollBack => ApiError::new(ErrorCode::NothingToRollBack, detail),
+            GraphError::Parse(_) => ApiError::new(ErrorCode::CatalogUnparsable, detail),
+            GraphError::Invalid(report) => {
+                let validation = validation_json(&report);
+                ApiError::new(ErrorCode::CatalogInvalid, detail)
+                    .with_member("validation", validation)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// A validation report as `schemas/validation-report.json`.
+pub(crate) fn validation_json(r: &ValidationReport) -> Value {
+    json!({"valid": r.is_valid(), "total": r.total, "issues": r.issues})
 }

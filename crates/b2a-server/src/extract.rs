@@ -32,7 +32,7 @@ macro_rules! needs {
 }
 
 needs!(CatalogRead => CatalogRead, QuotesWrite => QuotesWrite, OrdersWrite => OrdersWrite,
-       OrdersRead => OrdersRead, AuditRead => AuditRead);
+       OrdersRead => OrdersRead, AuditRead => AuditRead, Admin => Admin);
 
 /// A verified token that carries the capability `N`.
 #[derive(Debug)]

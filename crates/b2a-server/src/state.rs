@@ -15,6 +15,8 @@ pub struct GatewayConfig {
     pub brand_url: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Largest catalog an operator may upload (larger ones: `b2a catalog load`).
+    pub max_catalog_bytes: usize,
 }
 
 impl GatewayConfig {

@@ -1,6 +1,7 @@
 //! One router per resource, merged here with the middleware every route shares.
 
 mod audit;
+mod catalog;
 mod discovery;
 mod orders;
 mod products;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quotes::router())
         .merge(orders::router())
         .merge(audit::router())
+        .merge(catalog::router(state.config.max_catalog_bytes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

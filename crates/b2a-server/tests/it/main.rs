@@ -4,6 +4,7 @@
 
 mod support;
 
+mod admin;
 mod concurrency;
 mod discovery;
 mod errors;

@@ -99,6 +99,7 @@ impl TestApp {
             brand_name: "Maison Vercors".into(),
             brand_url: "https://vercors.example".into(),
             max_body_bytes: 64 * 1024,
+            max_catalog_bytes: 4 * 1024 * 1024,
         };
         let state = data.app_state(config, quote_ttl).await.expect("state");
         b2a_app::demo::seed(&state.shop).await.expect("demo seeded");
