@@ -1,12 +1,14 @@
-//! Catalog administration: load, validate, publish, roll back — each publication recorded in
-//! the audit log. The CLI (gateway stopped) and the operator API (gateway running) share these.
+//! Catalog administration — load, validate, publish, roll back, each publication recorded in
+//! the audit log; the CLI (gateway stopped) and the operator API (gateway running) share these —
+//! and bounded read-only SPARQL for agents.
 
 use std::io::Read;
 use std::sync::Arc;
 
 use b2a_audit::AuditRecord;
 use b2a_graph::{
-    CatalogSource, CatalogStore, GraphError, LoadReport, PublishReport, ValidationReport,
+    CancellationToken, CatalogSource, CatalogStore, GraphError, LoadReport, PublishReport,
+    SparqlAnswer, SparqlError, SparqlLimits, ValidationReport,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -121,5 +123,32 @@ impl Shop {
             })
             .await?;
         Ok(())
+    }
+}
+
+impl Shop {
+    /// Runs a read-only SPARQL query over the published catalog on a blocking thread, cancelled
+    /// by a timer at `limits.timeout`.
+    pub async fn sparql(
+        &self,
+        query: String,
+        accept: String,
+        limits: SparqlLimits,
+    ) -> Result<SparqlAnswer, SparqlError> {
+        let cancel = CancellationToken::new();
+        let timer = {
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(limits.timeout).await;
+                cancel.cancel();
+            })
+        };
+        let catalog = Arc::clone(self.catalog());
+        let answer =
+            tokio::task::spawn_blocking(move || catalog.sparql(&query, &accept, limits, cancel))
+                .await;
+        timer.abort();
+        answer
+            .map_err(|e| SparqlError::Graph(GraphError::Query(format!("query task failed: {e}"))))?
     }
 }

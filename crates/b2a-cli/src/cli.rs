@@ -148,6 +148,15 @@ pub(crate) struct ServeArgs {
     /// Largest catalog an operator may upload through the API, in bytes [default: 67108864].
     #[arg(long, env = "B2A_MAX_CATALOG_BYTES", value_name = "BYTES")]
     pub(crate) max_catalog_bytes: Option<usize>,
+    /// A SPARQL query is stopped after this long, e.g. 5s [default: 5s].
+    #[arg(long, env = "B2A_SPARQL_TIMEOUT", value_name = "DURATION")]
+    pub(crate) sparql_timeout: Option<String>,
+    /// Most solutions or triples of one SPARQL answer [default: 10000].
+    #[arg(long, env = "B2A_SPARQL_MAX_ROWS", value_name = "N")]
+    pub(crate) sparql_max_rows: Option<usize>,
+    /// SPARQL queries one agent may run at once [default: 2].
+    #[arg(long, env = "B2A_SPARQL_MAX_CONCURRENT", value_name = "N")]
+    pub(crate) sparql_max_concurrent: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,9 @@ fn gateway_config(s: &ServeSettings) -> GatewayConfig {
         brand_url: s.brand_url.clone(),
         max_body_bytes: s.max_body_bytes,
         max_catalog_bytes: s.max_catalog_bytes,
+        sparql_timeout: s.sparql_timeout,
+        sparql_max_rows: s.sparql_max_rows,
+        sparql_max_concurrent: s.sparql_max_concurrent,
     }
 }
 

@@ -22,6 +22,9 @@ pub(crate) struct FileConfig {
     quote_ttl: Option<String>,
     max_body_bytes: Option<usize>,
     max_catalog_bytes: Option<usize>,
+    sparql_timeout: Option<String>,
+    sparql_max_rows: Option<usize>,
+    sparql_max_concurrent: Option<usize>,
     #[serde(default)]
     token: TokenFileConfig,
 }
@@ -96,6 +99,9 @@ pub(crate) struct ServeSettings {
     pub(crate) quote_ttl: Duration,
     pub(crate) max_body_bytes: usize,
     pub(crate) max_catalog_bytes: usize,
+    pub(crate) sparql_timeout: Duration,
+    pub(crate) sparql_max_rows: usize,
+    pub(crate) sparql_max_concurrent: usize,
 }
 
 pub(crate) fn parse_duration(text: &str, what: &str) -> anyhow::Result<Duration> {
@@ -152,10 +158,31 @@ impl ServeSettings {
         if !(1024..=1024 * 1024 * 1024).contains(&max_catalog_bytes) {
             bail!("--max-catalog-bytes must be between 1024 and 1073741824");
         }
+        let sparql_timeout = parse_duration(
+            &args
+                .sparql_timeout
+                .or(file.sparql_timeout)
+                .unwrap_or_else(|| "5s".into()),
+            "--sparql-timeout",
+        )?;
+        let sparql_max_rows = args
+            .sparql_max_rows
+            .or(file.sparql_max_rows)
+            .unwrap_or(10_000);
+        let sparql_max_concurrent = args
+            .sparql_max_concurrent
+            .or(file.sparql_max_concurrent)
+            .unwrap_or(2);
+        if sparql_max_rows == 0 || sparql_max_concurrent == 0 {
+            bail!("--sparql-max-rows and --sparql-max-concurrent must be at least 1");
+        }
         Ok(Self {
             data,
             addr,
             max_catalog_bytes,
+            sparql_timeout,
+            sparql_max_rows,
+            sparql_max_concurrent,
             public_url,
             brand_name: args
                 .brand_name
@@ -185,6 +212,9 @@ mod tests {
             quote_ttl: None,
             max_body_bytes: None,
             max_catalog_bytes: None,
+            sparql_timeout: None,
+            sparql_max_rows: None,
+            sparql_max_concurrent: None,
         }
     }
 

@@ -37,6 +37,10 @@ error_codes! {
     ValidationFailed => "validation_failed", 400, "The request body does not match its schema";
     InvalidQuery => "invalid_query", 400, "A query parameter is invalid";
     InvalidPath => "invalid_path", 400, "A path parameter is invalid";
+    SparqlMalformed => "sparql_malformed", 400, "The SPARQL query does not parse";
+    SparqlUpdateNotAllowed => "sparql_update_not_allowed", 400, "SPARQL updates are not allowed";
+    SparqlServiceNotAllowed => "sparql_service_not_allowed", 400, "SPARQL SERVICE calls are not allowed";
+    SparqlDatasetNotAllowed => "sparql_dataset_not_allowed", 400, "The query's dataset cannot be chosen";
     MissingIdempotencyKey => "missing_idempotency_key", 400, "The Idempotency-Key header is required";
     MissingToken => "missing_token", 401, "A bearer token is required";
     InvalidToken => "invalid_token", 401, "The bearer token is not valid";
@@ -48,6 +52,7 @@ error_codes! {
     OrderNotFound => "order_not_found", 404, "No such order for this agent";
     CatalogVersionNotFound => "catalog_version_not_found", 404, "No such catalog version";
     MethodNotAllowed => "method_not_allowed", 405, "The route does not accept this method";
+    NotAcceptable => "not_acceptable", 406, "No response media type the client accepts is available";
     QuoteExpired => "quote_expired", 409, "The quote has expired";
     NothingToRollBack => "nothing_to_roll_back", 409, "There is no earlier publication to roll back to";
     QuoteAlreadyOrdered => "quote_already_ordered", 409, "The quote was already ordered";
@@ -61,6 +66,8 @@ error_codes! {
     DuplicateSku => "duplicate_sku", 422, "A SKU appears on more than one line";
     MixedCurrencies => "mixed_currencies", 422, "The lines are priced in different currencies";
     IdempotencyKeyReused => "idempotency_key_reused", 422, "The Idempotency-Key was used with another request";
+    SparqlTimeout => "sparql_timeout", 422, "The SPARQL query ran past its time limit and was stopped";
+    RateLimited => "rate_limited", 429, "Too many requests of this kind from this agent right now";
     InternalError => "internal_error", 500, "The gateway failed; the request id identifies the failure in its log";
     CatalogUnavailable => "catalog_unavailable", 503, "No catalog version is published";
 }

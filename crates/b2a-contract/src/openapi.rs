@@ -151,6 +151,45 @@ pub const ROUTES: &[RouteDoc] = &[
         errors: &[ErrorCode::OrderNotFound],
     },
     RouteDoc {
+        method: "get",
+        path: "/v1/sparql",
+        summary: "Read-only SPARQL 1.1 over the published catalog (query parameter `query`); results in JSON, XML, CSV or TSV, graphs in Turtle or N-Triples, by Accept",
+        capability: Some("catalog:sparql"),
+        request: None,
+        response: (200, "sparql-results"),
+        params: &[("query", "query", "The SPARQL query")],
+        errors: &[
+            ErrorCode::SparqlMalformed,
+            ErrorCode::SparqlUpdateNotAllowed,
+            ErrorCode::SparqlServiceNotAllowed,
+            ErrorCode::SparqlDatasetNotAllowed,
+            ErrorCode::NotAcceptable,
+            ErrorCode::SparqlTimeout,
+            ErrorCode::RateLimited,
+            ErrorCode::CatalogUnavailable,
+        ],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/sparql",
+        summary: "The same with the query in an application/sparql-query body or an application/x-www-form-urlencoded `query` field",
+        capability: Some("catalog:sparql"),
+        request: None,
+        response: (200, "sparql-results"),
+        params: &[],
+        errors: &[
+            ErrorCode::SparqlMalformed,
+            ErrorCode::SparqlUpdateNotAllowed,
+            ErrorCode::SparqlServiceNotAllowed,
+            ErrorCode::SparqlDatasetNotAllowed,
+            ErrorCode::NotAcceptable,
+            ErrorCode::SparqlTimeout,
+            ErrorCode::RateLimited,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::CatalogUnavailable,
+        ],
+    },
+    RouteDoc {
         method: "post",
         path: "/v1/admin/catalog/versions",
         summary: "Upload a catalog (RDF body: text/turtle, application/n-triples, application/n-quads, application/trig, application/ld+json, application/rdf+xml) as a new version, validated, not yet published",
@@ -285,10 +324,10 @@ impl Contract {
                     json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}}),
                 );
             }
-            let media = if r.response.1 == "product" {
-                "application/ld+json"
-            } else {
-                "application/json"
+            let media = match r.response.1 {
+                "product" => "application/ld+json",
+                "sparql-results" => "application/sparql-results+json",
+                _ => "application/json",
             };
             let mut responses = Map::new();
             responses.insert(

@@ -35,6 +35,7 @@ embedded_schemas!(
     "quote-line",
     "quote-request",
     "sku",
+    "sparql-results",
     "validation-report",
 );
 

@@ -14,13 +14,16 @@ mod diff;
 mod jsonld;
 mod load;
 mod query;
+mod sparql;
 mod store;
 mod validate;
 
 pub use diff::CatalogDiff;
 pub use load::{CatalogSource, LoadReport, format_for_path};
 pub use oxigraph::io::{JsonLdProfileSet, RdfFormat};
+pub use oxigraph::sparql::CancellationToken;
 pub use query::{ProductPage, ProductQuery, ProductSummary, SkuOffer};
+pub use sparql::{SparqlAnswer, SparqlError, SparqlLimits};
 pub use store::{CatalogStore, PublishReport};
 pub use validate::{CatalogIssue, MAX_ISSUES, ValidationReport};
 

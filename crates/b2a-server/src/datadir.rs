@@ -190,6 +190,7 @@ impl DataDir {
             shop: self.shop(quote_ttl).await?,
             tokens,
             contract,
+            sparql_gate: crate::AgentGate::new(config.sparql_max_concurrent),
             config: Arc::new(config),
         })
     }

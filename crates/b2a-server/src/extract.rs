@@ -31,7 +31,7 @@ macro_rules! needs {
     )*};
 }
 
-needs!(CatalogRead => CatalogRead, QuotesWrite => QuotesWrite, OrdersWrite => OrdersWrite,
+needs!(CatalogSparql => CatalogSparql, CatalogRead => CatalogRead, QuotesWrite => QuotesWrite, OrdersWrite => OrdersWrite,
        OrdersRead => OrdersRead, AuditRead => AuditRead, Admin => Admin);
 
 /// A verified token that carries the capability `N`.

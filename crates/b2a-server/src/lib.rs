@@ -7,11 +7,13 @@
 mod datadir;
 mod error;
 mod extract;
+mod gate;
 mod routes;
 mod state;
 
 pub use datadir::{DataDir, DataDirError, Identity};
 pub use error::ApiError;
+pub use gate::AgentGate;
 pub use routes::router;
 pub use state::{AppState, GatewayConfig};
 

@@ -17,6 +17,12 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// Largest catalog an operator may upload (larger ones: `b2a catalog load`).
     pub max_catalog_bytes: usize,
+    /// A SPARQL query is stopped after this long.
+    pub sparql_timeout: std::time::Duration,
+    /// A SPARQL answer holds at most this many solutions or triples.
+    pub sparql_max_rows: usize,
+    /// SPARQL queries one agent may run at once.
+    pub sparql_max_concurrent: usize,
 }
 
 impl GatewayConfig {
@@ -41,4 +47,6 @@ pub struct AppState {
     pub contract: Arc<Contract>,
     /// Settings.
     pub config: Arc<GatewayConfig>,
+    /// Per-agent budget of concurrent SPARQL queries.
+    pub sparql_gate: Arc<crate::AgentGate>,
 }

@@ -34,6 +34,7 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
             "quotes": format!("{base}/v1/quotes"),
             "orders": format!("{base}/v1/orders"),
             "audit": format!("{base}/v1/audit/entries"),
+            "sparql": format!("{base}/v1/sparql"),
         },
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "token": {
@@ -48,6 +49,9 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
             "max_body_bytes": app.config.max_body_bytes,
             "max_quote_lines": GatewayConfig::MAX_QUOTE_LINES,
             "quote_ttl_seconds": app.shop.quote_ttl().as_secs(),
+            "sparql_timeout_ms": app.config.sparql_timeout.as_millis() as u64,
+            "sparql_max_rows": app.config.sparql_max_rows,
+            "sparql_max_concurrent": app.config.sparql_max_concurrent,
         },
         "policies": {
             "pricing": "list prices from the published catalog; no personalised pricing",

@@ -6,6 +6,7 @@ mod discovery;
 mod orders;
 mod products;
 mod quotes;
+mod sparql;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(products::router())
         .merge(quotes::router())
         .merge(orders::router())
+        .merge(sparql::router())
         .merge(audit::router())
         .merge(catalog::router(state.config.max_catalog_bytes))
         .fallback(not_found)

@@ -10,3 +10,4 @@ mod discovery;
 mod errors;
 mod flow;
 mod socket;
+mod sparql;
