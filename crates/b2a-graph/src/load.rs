@@ -79,6 +79,10 @@ impl CatalogStore {
         sources: Vec<CatalogSource<R>>,
         on_progress: impl Fn(u64) + Send + Sync + 'static,
     ) -> Result<LoadReport, GraphError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let version = self.versions()?.last().map_or(1, |v| v + 1);
         let graph = version_graph(version);
         let mut loader = self.store.bulk_loader().on_progress(on_progress);

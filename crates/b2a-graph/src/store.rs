@@ -1,5 +1,5 @@
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, QuadRef, Term};
 use oxigraph::store::Store;
@@ -47,6 +47,9 @@ pub struct PublishReport {
 pub struct CatalogStore {
     pub(crate) store: Store,
     published: RwLock<Option<u32>>,
+    /// Serializes the writers (loads allocate version numbers, publications the history):
+    /// Oxigraph transactions do not detect write-write conflicts.
+    pub(crate) writer: Mutex<()>,
 }
 
 impl std::fmt::Debug for CatalogStore {
@@ -93,6 +96,7 @@ impl CatalogStore {
         Ok(Self {
             store,
             published: RwLock::new(published),
+            writer: Mutex::new(()),
         })
     }
 
@@ -120,11 +124,13 @@ impl CatalogStore {
     /// Readers see the previous version or this one, never a mix. Refuses an invalid catalog
     /// with [`GraphError::Invalid`]; the previous version keeps serving.
     pub fn publish(&self, version: u32) -> Result<PublishReport, GraphError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         self.switch_to(version, Kind::Publish)
     }
 
     /// Undoes the last publication: the version published before it is published again.
     pub fn rollback(&self) -> Result<PublishReport, GraphError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let stack = self.publication_stack()?;
         let target = match stack.as_slice() {
             [.., target, _current] => *target,
@@ -133,6 +139,7 @@ impl CatalogStore {
         self.switch_to(target, Kind::Rollback)
     }
 
+    /// Validates and publishes `version`. The caller holds the writer lock.
     fn switch_to(&self, version: u32, kind: Kind) -> Result<PublishReport, GraphError> {
         let graph = version_graph(version);
         if !self.store.contains_named_graph(graph.as_ref())? {

@@ -231,3 +231,51 @@ fn json_ld_with_the_schema_org_context_and_n_quads_load_offline() {
     );
     assert_eq!(store.versions().expect("versions"), vec![loaded.version, v]);
 }
+
+#[test]
+fn concurrent_loads_get_distinct_versions_and_concurrent_publications_keep_one_history() {
+    let store = std::sync::Arc::new(CatalogStore::in_memory().expect("store"));
+    let text = catalog("");
+    let loads: Vec<_> = (0..6)
+        .map(|_| {
+            let (store, text) = (std::sync::Arc::clone(&store), text.clone());
+            std::thread::spawn(move || {
+                store
+                    .load_version(RdfFormat::Turtle, text.as_bytes())
+                    .expect("loads")
+            })
+        })
+        .collect();
+    let mut versions: Vec<u32> = loads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    let single = store.triple_count(1).expect("count");
+    for v in &versions {
+        assert_eq!(
+            store.triple_count(*v).expect("count"),
+            single,
+            "version {v} holds one copy"
+        );
+    }
+    let publications: Vec<_> = versions
+        .iter()
+        .map(|&v| {
+            let store = std::sync::Arc::clone(&store);
+            std::thread::spawn(move || store.publish(v).expect("publishes"))
+        })
+        .collect();
+    for p in publications {
+        p.join().expect("thread");
+    }
+    // Six publications stack up: five rollbacks succeed, the sixth has nothing to return to.
+    for _ in 0..5 {
+        store.rollback().expect("rollback");
+    }
+    assert!(matches!(
+        store.rollback(),
+        Err(GraphError::NothingToRollBack)
+    ));
+}
