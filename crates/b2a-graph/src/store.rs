@@ -105,7 +105,7 @@ impl CatalogStore {
         *self
             .published
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Every loaded version, ascending.
@@ -189,7 +189,7 @@ impl CatalogStore {
         *self
             .published
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+            .unwrap_or_else(PoisonError::into_inner) = Some(version);
         Ok(PublishReport {
             version,
             previous,
