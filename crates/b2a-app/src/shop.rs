@@ -141,6 +141,23 @@ impl Shop {
             .ok_or(ShopError::ProductNotFound(id))
     }
 
+    /// The taxonomy of the published catalog with product counts.
+    pub async fn categories(&self) -> Result<Vec<b2a_graph::Category>, ShopError> {
+        self.blocking(CatalogStore::categories).await
+    }
+
+    /// Items related to a product or group.
+    pub async fn related(
+        &self,
+        id: ProductId,
+        relation: b2a_graph::Relation,
+    ) -> Result<Vec<b2a_graph::RelatedItem>, ShopError> {
+        let key = id.clone();
+        self.blocking(move |c| c.related(&key, relation))
+            .await?
+            .ok_or(ShopError::ProductNotFound(id))
+    }
+
     /// Prices a request at list price and records the quote (with its audit entry).
     pub async fn create_quote(
         &self,

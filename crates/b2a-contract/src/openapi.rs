@@ -95,6 +95,33 @@ pub const ROUTES: &[RouteDoc] = &[
         errors: &[ErrorCode::ProductNotFound, ErrorCode::InvalidPath],
     },
     RouteDoc {
+        method: "get",
+        path: "/v1/products/{id}/related",
+        summary: "Items related to a product or group: rel=variant (default), accessory, similar or bundle",
+        capability: Some("catalog:read"),
+        request: None,
+        response: (200, "related"),
+        params: &[
+            ID,
+            ("rel", "query", "variant, accessory, similar or bundle"),
+        ],
+        errors: &[
+            ErrorCode::ProductNotFound,
+            ErrorCode::InvalidPath,
+            ErrorCode::InvalidQuery,
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/categories",
+        summary: "The taxonomy: every category with its parent and product count",
+        capability: Some("catalog:read"),
+        request: None,
+        response: (200, "categories"),
+        params: &[],
+        errors: &[ErrorCode::CatalogUnavailable],
+    },
+    RouteDoc {
         method: "post",
         path: "/v1/quotes",
         summary: "Price lines for a destination; the quote is valid until expires_at",

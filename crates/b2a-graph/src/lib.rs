@@ -13,6 +13,7 @@
 mod diff;
 mod jsonld;
 mod load;
+mod navigate;
 mod query;
 mod sparql;
 mod store;
@@ -20,6 +21,7 @@ mod validate;
 
 pub use diff::CatalogDiff;
 pub use load::{CatalogSource, LoadReport, format_for_path};
+pub use navigate::{Category, RelatedItem, Relation};
 pub use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 pub use oxigraph::sparql::CancellationToken;
 pub use query::{ProductPage, ProductQuery, ProductSummary, SkuOffer};

@@ -137,7 +137,7 @@ fn decimal(m: Money) -> Literal {
 }
 
 impl CatalogStore {
-    fn select(
+    pub(crate) fn select(
         &self,
         query: &str,
         bindings: Vec<(Variable, Term)>,

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use b2a_contract::ErrorCode;
-use b2a_graph::ProductQuery;
+use b2a_graph::{ProductQuery, Relation};
 use b2a_model::{Currency, Money, ProductId, Sku};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,6 +20,8 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/products", get(search))
         .route("/v1/products/{id}", get(product))
+        .route("/v1/products/{id}/related", get(related))
+        .route("/v1/categories", get(categories))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,4 +133,34 @@ async fn product(
         HeaderValue::from_static("application/ld+json"),
     );
     Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelatedParams {
+    rel: Option<String>,
+}
+
+async fn related(
+    State(app): State<AppState>,
+    _grant: Grant<CatalogRead>,
+    PathId(id): PathId<ProductId>,
+    ApiQuery(p): ApiQuery<RelatedParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rel = p.rel.unwrap_or_else(|| "variant".to_owned());
+    let relation = Relation::parse(&rel).ok_or_else(|| {
+        invalid(
+            "rel",
+            format!("rel `{rel}` is not one of variant, accessory, similar, bundle"),
+        )
+    })?;
+    let items = app.shop.related(id, relation).await?;
+    Ok(Json(json!({"rel": rel, "items": items})))
+}
+
+async fn categories(
+    State(app): State<AppState>,
+    _grant: Grant<CatalogRead>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(json!({"items": app.shop.categories().await?})))
 }

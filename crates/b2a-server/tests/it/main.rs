@@ -9,5 +9,6 @@ mod concurrency;
 mod discovery;
 mod errors;
 mod flow;
+mod navigate;
 mod socket;
 mod sparql;
