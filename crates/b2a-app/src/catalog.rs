@@ -152,3 +152,13 @@ impl Shop {
             .map_err(|e| SparqlError::Graph(GraphError::Query(format!("query task failed: {e}"))))?
     }
 }
+
+impl Shop {
+    /// The published catalog serialized whole: `(version, bytes)`.
+    pub async fn export_catalog(
+        &self,
+        format: b2a_graph::RdfFormat,
+    ) -> Result<(u32, Vec<u8>), ShopError> {
+        self.on_catalog(move |c| c.export(format)).await
+    }
+}

@@ -113,6 +113,20 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "get",
+        path: "/v1/catalog",
+        summary: "The published public catalog, whole: text/turtle (default), application/n-triples or application/ld+json by Accept; ETag and If-None-Match",
+        capability: Some("catalog:read"),
+        request: None,
+        response: (200, "catalog-export"),
+        params: &[(
+            "If-None-Match",
+            "header",
+            "The ETag of a copy you hold; 304 when it is still current",
+        )],
+        errors: &[ErrorCode::NotAcceptable, ErrorCode::CatalogUnavailable],
+    },
+    RouteDoc {
+        method: "get",
         path: "/v1/categories",
         summary: "The taxonomy: every category with its parent and product count",
         capability: Some("catalog:read"),
@@ -354,6 +368,7 @@ impl Contract {
             let media = match r.response.1 {
                 "product" => "application/ld+json",
                 "sparql-results" => "application/sparql-results+json",
+                "catalog-export" => "text/turtle",
                 _ => "application/json",
             };
             let mut responses = Map::new();

@@ -18,6 +18,7 @@ macro_rules! embedded_schemas {
 embedded_schemas!(
     "audit-entry",
     "audit-page",
+    "catalog-export",
     "catalog-version",
     "categories",
     "catalog-versions",

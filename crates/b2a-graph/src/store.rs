@@ -1,6 +1,7 @@
 use std::path::Path;
 use std::sync::{Mutex, PoisonError, RwLock};
 
+use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, QuadRef, Term};
 use oxigraph::store::Store;
 
@@ -258,6 +259,32 @@ impl CatalogStore {
         self.published_version()
             .map(version_graph)
             .ok_or(GraphError::NothingPublished)
+    }
+
+    /// The published version serialized whole: `(version, bytes)`. Only the public catalog graph
+    /// is written; nothing else the store holds.
+    pub fn export(&self, format: RdfFormat) -> Result<(u32, Vec<u8>), GraphError> {
+        let version = self
+            .published_version()
+            .ok_or(GraphError::NothingPublished)?;
+        let graph = version_graph(version);
+        let mut serializer = oxigraph::io::RdfSerializer::from_format(format);
+        if format == RdfFormat::Turtle {
+            for (prefix, iri) in [
+                ("schema", "https://schema.org/"),
+                ("skos", "http://www.w3.org/2004/02/skos/core#"),
+                ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+            ] {
+                serializer = serializer
+                    .with_prefix(prefix, iri)
+                    .map_err(|e| GraphError::Query(e.to_string()))?;
+            }
+        }
+        let body = self
+            .store
+            .dump_graph_to_writer(graph.as_ref(), serializer, Vec::new())
+            .map_err(|e| GraphError::Storage(e.to_string()))?;
+        Ok((version, body))
     }
 
     /// Number of `schema:Product`s in a version.

@@ -3,6 +3,7 @@
 mod audit;
 mod catalog;
 mod discovery;
+mod export;
 mod orders;
 mod products;
 mod quotes;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quotes::router())
         .merge(orders::router())
         .merge(sparql::router())
+        .merge(export::router())
         .merge(audit::router())
         .merge(catalog::router(state.config.max_catalog_bytes))
         .fallback(not_found)

@@ -8,6 +8,7 @@ mod admin;
 mod concurrency;
 mod discovery;
 mod errors;
+mod export;
 mod flow;
 mod navigate;
 mod socket;
