@@ -27,6 +27,19 @@ pub struct RouteDoc {
 
 const ID: (&str, &str, &str) = ("id", "path", "Identifier");
 
+/// What `/v1/sparql` may answer besides success, whichever way the query is sent.
+const SPARQL_ERRORS: &[ErrorCode] = &[
+    ErrorCode::SparqlMalformed,
+    ErrorCode::SparqlUpdateNotAllowed,
+    ErrorCode::SparqlServiceNotAllowed,
+    ErrorCode::SparqlDatasetNotAllowed,
+    ErrorCode::NotAcceptable,
+    ErrorCode::SparqlTimeout,
+    ErrorCode::RateLimited,
+    ErrorCode::UnsupportedMediaType,
+    ErrorCode::CatalogUnavailable,
+];
+
 /// Every route of the REST binding.
 pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
@@ -199,16 +212,7 @@ pub const ROUTES: &[RouteDoc] = &[
         request: None,
         response: (200, "sparql-results"),
         params: &[("query", "query", "The SPARQL query")],
-        errors: &[
-            ErrorCode::SparqlMalformed,
-            ErrorCode::SparqlUpdateNotAllowed,
-            ErrorCode::SparqlServiceNotAllowed,
-            ErrorCode::SparqlDatasetNotAllowed,
-            ErrorCode::NotAcceptable,
-            ErrorCode::SparqlTimeout,
-            ErrorCode::RateLimited,
-            ErrorCode::CatalogUnavailable,
-        ],
+        errors: SPARQL_ERRORS,
     },
     RouteDoc {
         method: "post",
@@ -218,17 +222,7 @@ pub const ROUTES: &[RouteDoc] = &[
         request: None,
         response: (200, "sparql-results"),
         params: &[],
-        errors: &[
-            ErrorCode::SparqlMalformed,
-            ErrorCode::SparqlUpdateNotAllowed,
-            ErrorCode::SparqlServiceNotAllowed,
-            ErrorCode::SparqlDatasetNotAllowed,
-            ErrorCode::NotAcceptable,
-            ErrorCode::SparqlTimeout,
-            ErrorCode::RateLimited,
-            ErrorCode::UnsupportedMediaType,
-            ErrorCode::CatalogUnavailable,
-        ],
+        errors: SPARQL_ERRORS,
     },
     RouteDoc {
         method: "post",

@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 
 use b2a_model::{Availability, ProductId};
 use oxigraph::model::{Literal, Term, Variable};
-use oxigraph::sparql::QuerySolution;
 use serde::Serialize;
 
-use crate::query::PREFIXES;
+use crate::query::{PREFIXES, names, text};
 use crate::{CatalogStore, GraphError};
 
 /// One category of the taxonomy.
@@ -90,29 +89,6 @@ pub struct RelatedItem {
     pub availability: Option<Availability>,
 }
 
-fn text(s: &QuerySolution, name: &str) -> Option<String> {
-    match s.get(name)? {
-        Term::Literal(l) => Some(l.value().to_owned()),
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        _ => None,
-    }
-}
-
-fn names(s: &QuerySolution) -> (String, BTreeMap<String, String>) {
-    let mut names = BTreeMap::new();
-    for lang in ["en", "fr"] {
-        if let Some(n) = text(s, &format!("name_{lang}")) {
-            names.insert(lang.to_owned(), n);
-        }
-    }
-    let name = names
-        .get("en")
-        .or_else(|| names.get("fr"))
-        .cloned()
-        .unwrap_or_default();
-    (name, names)
-}
-
 impl CatalogStore {
     /// The taxonomy of the published catalog, with product counts, in slug order.
     pub fn categories(&self) -> Result<Vec<Category>, GraphError> {
@@ -134,6 +110,7 @@ impl CatalogStore {
                 continue; // a second label in one language
             }
             let (name, names) = names(s);
+            let name = name.unwrap_or_else(|| id.clone());
             let products = text(s, "n").and_then(|n| n.parse().ok()).unwrap_or(0);
             out.push(Category {
                 id,
@@ -190,6 +167,7 @@ impl CatalogStore {
                 continue;
             }
             let (name, names) = names(s);
+            let name = name.unwrap_or_else(|| id.clone());
             let price = match (text(s, "price"), text(s, "currency")) {
                 (Some(p), Some(c)) => b2a_model::Currency::parse(&c)
                     .ok()

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use b2a_model::{Availability, Currency, Money, ProductId, Sku};
 use oxigraph::model::{GraphName, Literal, Term, Variable, vocab::xsd};
 use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
@@ -43,7 +45,7 @@ pub struct ProductSummary {
     /// English name, or the French one when there is none.
     pub name: String,
     /// Name per language tag.
-    pub names: std::collections::BTreeMap<String, String>,
+    pub names: BTreeMap<String, String>,
     /// List price.
     pub price: Money,
     /// Offer availability.
@@ -82,12 +84,25 @@ fn var(name: &str) -> Variable {
     Variable::new_unchecked(name)
 }
 
-fn text(s: &QuerySolution, name: &str) -> Option<String> {
+pub(crate) fn text(s: &QuerySolution, name: &str) -> Option<String> {
     match s.get(name)? {
         Term::Literal(l) => Some(l.value().to_owned()),
         Term::NamedNode(n) => Some(n.as_str().to_owned()),
         _ => None,
     }
+}
+
+/// The `?name_en` and `?name_fr` of a solution by language tag, and the one to show (English,
+/// else French).
+pub(crate) fn names(s: &QuerySolution) -> (Option<String>, BTreeMap<String, String>) {
+    let mut names = BTreeMap::new();
+    for lang in ["en", "fr"] {
+        if let Some(n) = text(s, &format!("name_{lang}")) {
+            names.insert(lang.to_owned(), n);
+        }
+    }
+    let shown = names.get("en").or_else(|| names.get("fr")).cloned();
+    (shown, names)
 }
 
 fn required(s: &QuerySolution, name: &str) -> Result<String, GraphError> {
@@ -301,17 +316,8 @@ fn summary(s: &QuerySolution) -> Result<ProductSummary, GraphError> {
     let sku_text = required(s, "sku")?;
     let sku = Sku::parse(sku_text.clone()).map_err(|e| GraphError::Inconsistent(e.to_string()))?;
     let id = ProductId::parse(sku_text).map_err(|e| GraphError::Inconsistent(e.to_string()))?;
-    let mut names = std::collections::BTreeMap::new();
-    for lang in ["en", "fr"] {
-        if let Some(n) = text(s, &format!("name_{lang}")) {
-            names.insert(lang.to_owned(), n);
-        }
-    }
-    let name = names
-        .get("en")
-        .or_else(|| names.get("fr"))
-        .cloned()
-        .unwrap_or_else(|| sku.to_string());
+    let (name, names) = names(s);
+    let name = name.unwrap_or_else(|| sku.to_string());
     Ok(ProductSummary {
         id,
         sku,

@@ -109,6 +109,28 @@ fn evaluation(e: QueryEvaluationError, limits: SparqlLimits) -> SparqlError {
     }
 }
 
+/// Writes rows until the row cap (then reports truncation), stopping at the deadline.
+fn stream<T>(
+    rows: impl Iterator<Item = Result<T, QueryEvaluationError>>,
+    limits: SparqlLimits,
+    started: Instant,
+    mut write: impl FnMut(&T) -> std::io::Result<()>,
+) -> Result<(usize, bool), SparqlError> {
+    let mut written = 0;
+    for row in rows {
+        let row = row.map_err(|e| evaluation(e, limits))?;
+        if started.elapsed() > limits.timeout {
+            return Err(SparqlError::Timeout(limits.timeout));
+        }
+        if written == limits.max_rows {
+            return Ok((written, true));
+        }
+        write(&row).map_err(io)?;
+        written += 1;
+    }
+    Ok((written, false))
+}
+
 fn io(e: std::io::Error) -> SparqlError {
     SparqlError::Graph(GraphError::Query(format!("serializing results: {e}")))
 }
@@ -144,7 +166,6 @@ impl CatalogStore {
             .on_store(&self.store)
             .execute()
             .map_err(|e| evaluation(e, limits))?;
-        let past_deadline = || started.elapsed() > limits.timeout;
         match results {
             QueryResults::Boolean(value) => {
                 let format = results_format(accept)
@@ -165,19 +186,9 @@ impl CatalogStore {
                 let mut writer = QueryResultsSerializer::from_format(format)
                     .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
                     .map_err(io)?;
-                let (mut rows, mut truncated) = (0, false);
-                for solution in solutions {
-                    let solution = solution.map_err(|e| evaluation(e, limits))?;
-                    if past_deadline() {
-                        return Err(SparqlError::Timeout(limits.timeout));
-                    }
-                    if rows == limits.max_rows {
-                        truncated = true;
-                        break;
-                    }
-                    writer.serialize(&solution).map_err(io)?;
-                    rows += 1;
-                }
+                let (rows, truncated) = stream(solutions, limits, started, |s| {
+                    writer.serialize(s).map(|_| ())
+                })?;
                 let body = writer.finish().map_err(io)?;
                 Ok(SparqlAnswer {
                     media_type: format.media_type(),
@@ -190,19 +201,8 @@ impl CatalogStore {
                 let format = graph_format(accept)
                     .ok_or_else(|| SparqlError::NotAcceptable(accept.into()))?;
                 let mut writer = RdfSerializer::from_format(format).for_writer(Vec::new());
-                let (mut rows, mut truncated) = (0, false);
-                for triple in triples {
-                    let triple = triple.map_err(|e| evaluation(e, limits))?;
-                    if past_deadline() {
-                        return Err(SparqlError::Timeout(limits.timeout));
-                    }
-                    if rows == limits.max_rows {
-                        truncated = true;
-                        break;
-                    }
-                    writer.serialize_triple(&triple).map_err(io)?;
-                    rows += 1;
-                }
+                let (rows, truncated) =
+                    stream(triples, limits, started, |t| writer.serialize_triple(t))?;
                 let body = writer.finish().map_err(io)?;
                 Ok(SparqlAnswer {
                     media_type: format.media_type(),

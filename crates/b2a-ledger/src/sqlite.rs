@@ -65,6 +65,23 @@ impl SqliteLedger {
         Ok(Self { writer, reader })
     }
 
+    /// The JSON body of the row `id` if it belongs to `agent` (quotes and orders are scoped to
+    /// the agent they were made for).
+    async fn owned_body<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        id: &str,
+        agent: &AgentId,
+    ) -> Result<Option<T>, LedgerError> {
+        let row = sqlx::query(sql)
+            .bind(id)
+            .bind(agent.as_str())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(storage)?;
+        row.map(|r| decode(r.get::<&str, _>(0))).transpose()
+    }
+
     async fn begin(&self) -> Result<Transaction<'static, Sqlite>, LedgerError> {
         self.writer
             .begin_with("BEGIN IMMEDIATE")
@@ -180,13 +197,12 @@ impl Ledger for SqliteLedger {
     }
 
     async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError> {
-        let row = sqlx::query("SELECT body FROM quotes WHERE id = ? AND agent = ?")
-            .bind(id.as_str())
-            .bind(agent.as_str())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(storage)?;
-        row.map(|r| decode(r.get::<&str, _>(0))).transpose()
+        self.owned_body(
+            "SELECT body FROM quotes WHERE id = ? AND agent = ?",
+            id.as_str(),
+            agent,
+        )
+        .await
     }
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
@@ -311,13 +327,12 @@ impl Ledger for SqliteLedger {
     }
 
     async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError> {
-        let row = sqlx::query("SELECT body FROM orders WHERE id = ? AND agent = ?")
-            .bind(id.as_str())
-            .bind(agent.as_str())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(storage)?;
-        row.map(|r| decode(r.get::<&str, _>(0))).transpose()
+        self.owned_body(
+            "SELECT body FROM orders WHERE id = ? AND agent = ?",
+            id.as_str(),
+            agent,
+        )
+        .await
     }
 
     async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError> {
