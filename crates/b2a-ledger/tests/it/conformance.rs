@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::fixtures::{
     ORDER_JTI, QUOTE_JTI, Snapshot, agent, audit_log, create, expires, on_hand, order_cmd, quote,
-    record, seed, sku, verified_audit_log,
+    record, refused, seed, sku, verified_audit_log,
 };
 
 /// A ledger being opened on the store under test.
@@ -96,16 +96,11 @@ pub(crate) async fn quotes_and_orders_are_scoped_to_their_agent(ledger: &dyn Led
     // Another agent cannot order it either: to bob, it does not exist.
     let mut stolen = order_cmd(&q, "bob-key");
     stolen.agent = agent("bob");
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
-    let err = ledger
-        .place_order(&stolen)
-        .await
-        .expect_err("bob is refused");
+    let err = refused(ledger, &stolen, &["VC-A"]).await;
     assert!(
         matches!(&err, LedgerError::QuoteNotFound(id) if *id == q.id),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
 
     let placed = ledger
         .place_order(&order_cmd(&q, "alice-key"))
@@ -246,32 +241,22 @@ pub(crate) async fn same_key_other_body_is_refused(ledger: &dyn Ledger) {
         .expect("first request");
 
     // Same quote, altered body.
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
     let mut altered = order_cmd(&q, "key-1");
     altered.fingerprint = "sha256:something-else".into();
-    let err = ledger
-        .place_order(&altered)
-        .await
-        .expect_err("mismatch refused");
+    let err = refused(ledger, &altered, &["VC-A"]).await;
     assert!(
         matches!(err, LedgerError::IdempotencyMismatch),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
 
     // The key reused for another quote: refused, and that quote stays orderable.
     let other = quote("alice", &[("VC-A", 1)]);
     create(ledger, &other).await;
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
-    let err = ledger
-        .place_order(&order_cmd(&other, "key-1"))
-        .await
-        .expect_err("mismatch refused");
+    let err = refused(ledger, &order_cmd(&other, "key-1"), &["VC-A"]).await;
     assert!(
         matches!(err, LedgerError::IdempotencyMismatch),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
     let placed = ledger
         .place_order(&order_cmd(&other, "key-2"))
         .await
@@ -291,17 +276,12 @@ pub(crate) async fn a_quote_is_ordered_once(ledger: &dyn Ledger) {
         .await
         .expect("first order");
 
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
-    let err = ledger
-        .place_order(&order_cmd(&q, "key-2"))
-        .await
-        .expect_err("second order refused");
+    let err = refused(ledger, &order_cmd(&q, "key-2"), &["VC-A"]).await;
     assert!(
         matches!(&err, LedgerError::QuoteAlreadyOrdered { quote, order }
             if *quote == q.id && *order == first.order.id),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
 }
 
 /// Idempotency keys are per agent: another agent's identical key string is a new request.
@@ -344,16 +324,13 @@ pub(crate) async fn expired_quote_is_refused(ledger: &dyn Ledger) {
     seed(ledger, &[("VC-A", 10)]).await;
     let q = quote("alice", &[("VC-A", 2)]);
     create(ledger, &q).await;
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
-
     let mut late = order_cmd(&q, "key-1");
     late.now = expires() + Duration::seconds(1);
-    let err = ledger.place_order(&late).await.expect_err("expired");
+    let err = refused(ledger, &late, &["VC-A"]).await;
     assert!(
         matches!(&err, LedgerError::QuoteExpired(id) if *id == q.id),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
 
     // The refusal stored nothing under the key: in time, the same key places a new order.
     let placed = ledger
@@ -367,16 +344,11 @@ pub(crate) async fn expired_quote_is_refused(ledger: &dyn Ledger) {
 pub(crate) async fn unknown_quote_is_not_found(ledger: &dyn Ledger) {
     seed(ledger, &[("VC-A", 10)]).await;
     let never_created = quote("alice", &[("VC-A", 1)]);
-    let before = Snapshot::take(ledger, &["VC-A"]).await;
-    let err = ledger
-        .place_order(&order_cmd(&never_created, "key-1"))
-        .await
-        .expect_err("not found");
+    let err = refused(ledger, &order_cmd(&never_created, "key-1"), &["VC-A"]).await;
     assert!(
         matches!(&err, LedgerError::QuoteNotFound(id) if *id == never_created.id),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A"]).await, before);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,16 +386,11 @@ pub(crate) async fn unstocked_sku_is_refused(ledger: &dyn Ledger) {
     seed(ledger, &[("VC-A", 10)]).await;
     let q = quote("alice", &[("VC-A", 1), ("VC-GHOST", 1)]);
     create(ledger, &q).await;
-    let before = Snapshot::take(ledger, &["VC-A", "VC-GHOST"]).await;
-    let err = ledger
-        .place_order(&order_cmd(&q, "key-1"))
-        .await
-        .expect_err("unknown SKU");
+    let err = refused(ledger, &order_cmd(&q, "key-1"), &["VC-A", "VC-GHOST"]).await;
     assert!(
         matches!(&err, LedgerError::UnknownSku(s) if *s == sku("VC-GHOST")),
         "got {err:?}"
     );
-    assert_eq!(Snapshot::take(ledger, &["VC-A", "VC-GHOST"]).await, before);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! Fixtures of the conformance suite: quotes, order commands, audit records and snapshots.
 
 use b2a_audit::{AuditEntry, AuditRecord, verify_chain};
-use b2a_ledger::{Ledger, PlaceOrder};
+use b2a_ledger::{Ledger, LedgerError, PlaceOrder};
 use b2a_model::{AgentId, CountryCode, Currency, Money, Quantity, Quote, QuoteId, QuoteLine, Sku};
 use serde_json::json;
 use time::macros::datetime;
@@ -169,4 +169,20 @@ pub(crate) async fn create(ledger: &dyn Ledger, q: &Quote) {
         .create_quote(q, QUOTE_JTI)
         .await
         .expect("quote is stored");
+}
+
+/// Places `cmd`, expects the ledger to refuse it, and checks that the refusal changed nothing:
+/// the stock of `skus`, the order count and the audit log. Returns the error.
+pub(crate) async fn refused(ledger: &dyn Ledger, cmd: &PlaceOrder, skus: &[&str]) -> LedgerError {
+    let before = Snapshot::take(ledger, skus).await;
+    let err = ledger
+        .place_order(cmd)
+        .await
+        .expect_err("the ledger refuses");
+    assert_eq!(
+        Snapshot::take(ledger, skus).await,
+        before,
+        "the refusal ({err:?}) changed something"
+    );
+    err
 }
