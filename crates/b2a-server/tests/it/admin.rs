@@ -1,28 +1,12 @@
 //! Operators manage catalog versions on a running gateway.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use b2a_model::Role;
 
 use crate::support::TestApp;
 
 const DEMO: &str = include_str!("../../../../graph-data/demo/catalog.ttl");
 const COAT: &str = "VC-CHMCOAT-BLK-M";
-
-async fn upload(
-    app: &TestApp,
-    token: &str,
-    content_type: &str,
-    body: &str,
-) -> crate::support::TestResponse {
-    app.request(
-        Method::POST,
-        "/v1/admin/catalog/versions",
-        Some(token),
-        &[("content-type", content_type)],
-        Some(body),
-    )
-    .await
-}
 
 async fn coat_price(app: &TestApp, agent: &str) -> i64 {
     let page = app
@@ -53,7 +37,7 @@ async fn an_operator_uploads_publishes_and_rolls_back_while_agents_shop() {
         "vco:VC-CHMCOAT-BLK-M\n    a schema:Offer ;\n    schema:price \"169.00\"",
     );
     assert_ne!(repriced, DEMO, "the fixture edits the coat's offer");
-    let resp = upload(&app, &op, "text/turtle", &repriced).await;
+    let resp = app.upload_catalog(&op, "text/turtle", &repriced).await;
     assert_eq!(
         resp.header("location"),
         Some("/v1/admin/catalog/versions/2")
@@ -76,13 +60,7 @@ async fn an_operator_uploads_publishes_and_rolls_back_while_agents_shop() {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
 
     let published = app
-        .request(
-            Method::POST,
-            "/v1/admin/catalog/versions/2/publish",
-            Some(&op),
-            &[],
-            None,
-        )
+        .post_empty("/v1/admin/catalog/versions/2/publish", Some(&op))
         .await
         .expect(StatusCode::OK, "publish-report", c);
     assert_eq!(published["previous"], 1);
@@ -95,13 +73,7 @@ async fn an_operator_uploads_publishes_and_rolls_back_while_agents_shop() {
     );
 
     let back = app
-        .request(
-            Method::POST,
-            "/v1/admin/catalog/rollback",
-            Some(&op),
-            &[],
-            None,
-        )
+        .post_empty("/v1/admin/catalog/rollback", Some(&op))
         .await
         .expect(StatusCode::OK, "publish-report", c);
     assert_eq!(
@@ -109,15 +81,9 @@ async fn an_operator_uploads_publishes_and_rolls_back_while_agents_shop() {
         (Some(1), Some(true))
     );
     assert_eq!(coat_price(&app, &agent).await, 17_900);
-    app.request(
-        Method::POST,
-        "/v1/admin/catalog/rollback",
-        Some(&op),
-        &[],
-        None,
-    )
-    .await
-    .problem(StatusCode::CONFLICT, "nothing_to_roll_back");
+    app.post_empty("/v1/admin/catalog/rollback", Some(&op))
+        .await
+        .problem(StatusCode::CONFLICT, "nothing_to_roll_back");
 
     let audit = app
         .get("/v1/audit/entries?limit=500", Some(&app.auditor()))
@@ -161,19 +127,14 @@ async fn bad_catalogs_are_refused_and_the_published_one_keeps_serving() {
     let broken = format!(
         "{DEMO}\n<https://vercors.example/product/VC-GHOST> a schema:Product ; schema:sku \"VC-GHOST\" .\n"
     );
-    let v = upload(&app, &op, "text/turtle; charset=utf-8", &broken)
+    let v = app
+        .upload_catalog(&op, "text/turtle; charset=utf-8", &broken)
         .await
         .expect(StatusCode::CREATED, "catalog-version", c);
     assert_eq!(v["validation"]["valid"], false);
     assert_eq!(v["validation"]["total"], 2, "{}", v["validation"]);
     let p = app
-        .request(
-            Method::POST,
-            "/v1/admin/catalog/versions/2/publish",
-            Some(&op),
-            &[],
-            None,
-        )
+        .post_empty("/v1/admin/catalog/versions/2/publish", Some(&op))
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "catalog_invalid");
     let fields: Vec<&str> = p["validation"]["issues"]
@@ -192,17 +153,18 @@ async fn bad_catalogs_are_refused_and_the_published_one_keeps_serving() {
     assert_eq!(coat_price(&app, &agent).await, 17_900);
 
     // Unparsable, unsupported, unknown, unauthorised.
-    let p = upload(&app, &op, "text/turtle", "<a> <b> \"unterminated .")
+    let p = app
+        .upload_catalog(&op, "text/turtle", "<a> <b> \"unterminated .")
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "catalog_unparsable");
     assert!(
         p["detail"].as_str().is_some_and(|d| d.contains("upload")),
         "{p}"
     );
-    upload(&app, &op, "application/pdf", "x")
+    app.upload_catalog(&op, "application/pdf", "x")
         .await
         .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
-    upload(&app, &op, "application/ld+json", "{}")
+    app.upload_catalog(&op, "application/ld+json", "{}")
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "catalog_unparsable");
     app.get("/v1/admin/catalog/versions/99", Some(&op))
@@ -211,23 +173,17 @@ async fn bad_catalogs_are_refused_and_the_published_one_keeps_serving() {
     app.get("/v1/admin/catalog/versions/latest", Some(&op))
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_path");
-    app.request(
-        Method::POST,
-        "/v1/admin/catalog/versions/99/publish",
-        Some(&op),
-        &[],
-        None,
-    )
-    .await
-    .problem(StatusCode::NOT_FOUND, "catalog_version_not_found");
-    upload(&app, &agent, "text/turtle", DEMO)
+    app.post_empty("/v1/admin/catalog/versions/99/publish", Some(&op))
+        .await
+        .problem(StatusCode::NOT_FOUND, "catalog_version_not_found");
+    app.upload_catalog(&agent, "text/turtle", DEMO)
         .await
         .problem(StatusCode::FORBIDDEN, "insufficient_capability");
     app.get("/v1/admin/catalog/versions", Some(&agent))
         .await
         .problem(StatusCode::FORBIDDEN, "insufficient_capability");
     let too_big = "#".repeat(5 * 1024 * 1024);
-    upload(&app, &op, "text/turtle", &too_big)
+    app.upload_catalog(&op, "text/turtle", &too_big)
         .await
         .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 

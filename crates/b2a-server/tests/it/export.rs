@@ -95,24 +95,14 @@ async fn a_cached_copy_stays_valid_until_another_version_is_published() {
 
     let op = app.token(Role::Operator, "op", &[]);
     let demo = include_str!("../../../../graph-data/demo/catalog.ttl");
-    app.request(
-        Method::POST,
-        "/v1/admin/catalog/versions",
-        Some(&op),
-        &[("content-type", "text/turtle")],
-        Some(demo),
-    )
-    .await
-    .expect(StatusCode::CREATED, "catalog-version", app.contract());
-    app.request(
-        Method::POST,
-        "/v1/admin/catalog/versions/2/publish",
-        Some(&op),
-        &[],
-        None,
-    )
-    .await
-    .expect(StatusCode::OK, "publish-report", app.contract());
+    app.upload_catalog(&op, "text/turtle", demo).await.expect(
+        StatusCode::CREATED,
+        "catalog-version",
+        app.contract(),
+    );
+    app.post_empty("/v1/admin/catalog/versions/2/publish", Some(&op))
+        .await
+        .expect(StatusCode::OK, "publish-report", app.contract());
     let fresh = app
         .request(
             Method::GET,

@@ -220,6 +220,28 @@ impl TestApp {
             .await
     }
 
+    /// POST with no body (publish, rollback).
+    pub(crate) async fn post_empty(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::POST, path, token, &[], None).await
+    }
+
+    /// Uploads a catalog version with the given RDF media type.
+    pub(crate) async fn upload_catalog(
+        &self,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> TestResponse {
+        self.request(
+            Method::POST,
+            "/v1/admin/catalog/versions",
+            Some(token),
+            &[("content-type", content_type)],
+            Some(body),
+        )
+        .await
+    }
+
     /// Creates a quote for `quantity` of `sku` and returns its body.
     pub(crate) async fn quote(&self, token: &str, sku: &str, quantity: u32) -> Value {
         let body = serde_json::json!({"lines": [{"sku": sku, "quantity": quantity}], "ship_to": {"country": "FR"}});
