@@ -67,14 +67,21 @@ impl Shop {
             .map_err(ShopError::from)
     }
 
-    /// Loads sources as a new, unpublished version.
+    /// Loads sources as a new, unpublished version, and gives the stock levels of its product
+    /// feeds to the ledger: SKUs without stock get the feed's level, SKUs already stocked keep
+    /// theirs. Stock never enters the catalog graph.
     pub async fn load_catalog<R: Read + Send + 'static>(
         &self,
         sources: Vec<CatalogSource<R>>,
         on_progress: impl Fn(u64) + Send + Sync + 'static,
     ) -> Result<LoadReport, ShopError> {
-        self.on_catalog(move |c| c.load_sources(sources, on_progress))
-            .await
+        let report = self
+            .on_catalog(move |c| c.load_sources(sources, on_progress))
+            .await?;
+        if !report.stock.is_empty() {
+            self.ledger().seed_stock(&report.stock).await?;
+        }
+        Ok(report)
     }
 
     /// Validates a loaded version.
@@ -127,29 +134,60 @@ impl Shop {
 }
 
 impl Shop {
-    /// Runs a read-only SPARQL query over the published catalog on a blocking thread, cancelled
-    /// by a timer at `limits.timeout`.
-    pub async fn sparql(
+    /// Runs a read-only SPARQL query over the published catalog on a thread of its own,
+    /// cancelled at `limits.timeout`.
+    ///
+    /// The caller gets its answer, or [`SparqlError::Timeout`], by the deadline whatever the
+    /// query does. Oxigraph notices cancellation when it next reads the store, so a query busy in
+    /// memory (a large cross product, a sort) may stop late: it keeps running detached on its
+    /// thread, holding one of the shop's SPARQL worker slots and `guard` (e.g. its agent's
+    /// concurrency permit) until it ends, so runaway queries cannot pile up: when every slot is
+    /// taken, new queries wait for one until their own deadline, then get [`SparqlError::Busy`].
+    pub async fn sparql<G: Send + 'static>(
         &self,
         query: String,
         accept: String,
         limits: SparqlLimits,
+        guard: G,
     ) -> Result<SparqlAnswer, SparqlError> {
+        let deadline = tokio::time::Instant::now() + limits.timeout;
+        let slot =
+            tokio::time::timeout_at(deadline, Arc::clone(&self.sparql_workers).acquire_owned())
+                .await
+                .map_err(|_| SparqlError::Busy)?
+                .map_err(|_| SparqlError::Busy)?;
         let cancel = CancellationToken::new();
-        let timer = {
-            let cancel = cancel.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(limits.timeout).await;
-                cancel.cancel();
-            })
-        };
         let catalog = Arc::clone(self.catalog());
-        let answer =
-            tokio::task::spawn_blocking(move || catalog.sparql(&query, &accept, limits, cancel))
-                .await;
-        timer.abort();
-        answer
-            .map_err(|e| SparqlError::Graph(GraphError::Query(format!("query task failed: {e}"))))?
+        let worker = {
+            let cancel = cancel.clone();
+            let limits = SparqlLimits {
+                timeout: deadline.saturating_duration_since(tokio::time::Instant::now()),
+                ..limits
+            };
+            // A thread of its own rather than the blocking pool: the runtime waits for blocking
+            // tasks when it shuts down, and a runaway query must not hold the gateway's exit.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("b2a-sparql".into())
+                .spawn(move || {
+                    let answer = catalog.sparql(&query, &accept, limits, cancel);
+                    drop((slot, guard));
+                    let _ = tx.send(answer);
+                })
+                .map_err(|e| {
+                    SparqlError::Graph(GraphError::Query(format!("no query thread: {e}")))
+                })?;
+            rx
+        };
+        let answer = tokio::time::timeout_at(deadline, worker).await;
+        cancel.cancel();
+        match answer {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(SparqlError::Graph(GraphError::Query(
+                "the query thread ended without an answer".into(),
+            ))),
+            Err(_) => Err(SparqlError::Timeout(limits.timeout)),
+        }
     }
 }
 

@@ -81,7 +81,7 @@ pub async fn seed(shop: &Shop) -> Result<Seeded, ShopError> {
         None => {
             let source = CatalogSource {
                 name: "graph-data/demo/catalog.ttl".into(),
-                format: RdfFormat::Turtle,
+                format: RdfFormat::Turtle.into(),
                 reader: CATALOG_TTL.as_bytes(),
             };
             let loaded = shop.load_catalog(vec![source], |_| ()).await?;

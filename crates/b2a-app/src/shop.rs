@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use b2a_audit::AuditEntry;
-use b2a_graph::{CatalogStore, GraphError, ProductPage, ProductQuery, SkuOffer};
+use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery, SkuOffer};
 use b2a_ledger::{Ledger, LedgerError, PlaceOrder, Placed};
 use b2a_model::{
     AgentId, Availability, Order, OrderId, Principal, ProductId, Quote, QuoteId, QuoteRequest, Sku,
@@ -84,21 +84,45 @@ pub struct AuditPage {
     pub next_after: Option<u64>,
 }
 
+/// The most rendered products kept; beyond it the least recently used are dropped.
+const PRODUCT_CACHE_CAPACITY: usize = 10_000;
+
+struct ProductCache(quick_cache::sync::Cache<(u32, ProductId), Arc<ProductDocument>>);
+
+impl std::fmt::Debug for ProductCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductCache")
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
+
 /// The brand's shop: catalog, pricing and ledger behind the operations of the protocol.
 #[derive(Debug, Clone)]
 pub struct Shop {
     catalog: Arc<CatalogStore>,
     ledger: Arc<dyn Ledger>,
     quote_ttl: Duration,
+    /// Rendered products by (catalog version, id): a published version never changes, so a
+    /// rendering stays true for as long as its version is the published one.
+    products: Arc<ProductCache>,
+    /// Threads that may evaluate SPARQL at once, across all agents; a query that outlives its
+    /// deadline keeps its slot until its thread really ends.
+    pub(crate) sparql_workers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Shop {
     /// A shop over these stores; quotes stay valid for `quote_ttl`.
     pub fn new(catalog: Arc<CatalogStore>, ledger: Arc<dyn Ledger>, quote_ttl: Duration) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             catalog,
             ledger,
             quote_ttl,
+            products: Arc::new(ProductCache(quick_cache::sync::Cache::new(
+                PRODUCT_CACHE_CAPACITY,
+            ))),
+            sparql_workers: Arc::new(tokio::sync::Semaphore::new(2 * cores.max(2))),
         }
     }
 
@@ -134,11 +158,22 @@ impl Shop {
     }
 
     /// One product or product group as schema.org JSON-LD.
-    pub async fn product(&self, id: ProductId) -> Result<serde_json::Value, ShopError> {
+    pub async fn product(&self, id: ProductId) -> Result<Arc<ProductDocument>, ShopError> {
+        if let Some(version) = self.catalog.published_version()
+            && let Some(doc) = self.products.0.get(&(version, id.clone()))
+        {
+            return Ok(doc);
+        }
         let key = id.clone();
-        self.blocking(move |c| c.product(&key))
+        let doc = self
+            .blocking(move |c| c.product(&key))
             .await?
-            .ok_or(ShopError::ProductNotFound(id))
+            .map(Arc::new)
+            .ok_or(ShopError::ProductNotFound(id.clone()))?;
+        self.products
+            .0
+            .insert((doc.version(), id), Arc::clone(&doc));
+        Ok(doc)
     }
 
     /// The taxonomy of the published catalog with product counts.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use b2a_app::Shop;
 use b2a_graph::{
-    CatalogSource, CatalogStore, GraphError, JsonLdProfileSet, PublishReport, RdfFormat,
-    ValidationReport, format_for_path,
+    CatalogFormat, CatalogSource, CatalogStore, FeedBase, FeedFormat, GraphError, JsonLdProfileSet,
+    PublishReport, RdfFormat, ValidationReport, format_for_path,
 };
 use b2a_server::DataDir;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -33,6 +33,9 @@ pub(crate) async fn run(cmd: CatalogCommand, file: FileConfig) -> anyhow::Result
             load(&dir.shop(Duration::from_secs(900)).await?, a).await
         }
         CatalogCommand::Validate(a) => validate(a).await,
+        CatalogCommand::Generate(a) => {
+            tokio::task::spawn_blocking(move || crate::generate::run(a)).await?
+        }
         CatalogCommand::Versions(DataArgs { data: d }) => versions(&open(&data(d)?).await?),
         CatalogCommand::Publish(CatalogPublishArgs {
             data: d,
@@ -68,35 +71,45 @@ async fn open(path: &Path) -> anyhow::Result<Shop> {
         .await?)
 }
 
-fn format_of(path: &Path, forced: Option<FormatArg>) -> anyhow::Result<RdfFormat> {
-    Ok(match forced {
-        Some(FormatArg::Turtle) => RdfFormat::Turtle,
-        Some(FormatArg::Ntriples) => RdfFormat::NTriples,
-        Some(FormatArg::Nquads) => RdfFormat::NQuads,
-        Some(FormatArg::Trig) => RdfFormat::TriG,
+fn format_of(
+    path: &Path,
+    forced: Option<FormatArg>,
+    base: &FeedBase,
+) -> anyhow::Result<CatalogFormat> {
+    let format: CatalogFormat = match forced {
+        Some(FormatArg::Turtle) => RdfFormat::Turtle.into(),
+        Some(FormatArg::Ntriples) => RdfFormat::NTriples.into(),
+        Some(FormatArg::Nquads) => RdfFormat::NQuads.into(),
+        Some(FormatArg::Trig) => RdfFormat::TriG.into(),
         Some(FormatArg::Jsonld) => RdfFormat::JsonLd {
             profile: JsonLdProfileSet::empty(),
-        },
-        Some(FormatArg::Rdfxml) => RdfFormat::RdfXml,
+        }
+        .into(),
+        Some(FormatArg::Rdfxml) => RdfFormat::RdfXml.into(),
+        Some(FormatArg::Csv) => FeedFormat::Csv.into(),
+        Some(FormatArg::Jsonl) => FeedFormat::JsonLines.into(),
         None => format_for_path(path).with_context(|| {
             format!(
-                "{}: unknown extension; use .ttl, .nt, .nq, .trig, .jsonld or .rdf, or --format",
+                "{}: unknown extension; use .ttl, .nt, .nq, .trig, .jsonld, .rdf, .csv, .jsonl \
+                 or .ndjson, or --format",
                 path.display()
             )
         })?,
-    })
+    };
+    Ok(format.with_base(base.clone()))
 }
 
 /// Opens every file (wrapped so the progress bar counts bytes) before anything is loaded.
 fn sources(
     files: &[PathBuf],
     forced: Option<FormatArg>,
+    base: &FeedBase,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<CatalogSource<Box<dyn Read + Send>>>> {
     let mut out = Vec::with_capacity(files.len());
     let mut total = 0;
     for path in files {
-        let format = format_of(path, forced)?;
+        let format = format_of(path, forced, base)?;
         let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         total += f.metadata().map(|m| m.len()).unwrap_or(0);
         let reader: Box<dyn Read + Send> = Box::new(bar.wrap_read(BufReader::new(f)));
@@ -135,7 +148,7 @@ fn rate(triples: usize, elapsed: Duration) -> String {
 
 async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
     let bar = progress_bar();
-    let sources = sources(&a.files, a.format, &bar)?;
+    let sources = sources(&a.files, a.format, &a.base, &bar)?;
     let started = Instant::now();
     let tick = bar.clone();
     let loaded = shop
@@ -148,6 +161,12 @@ async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
         loaded.version,
         rate(loaded.triples, started.elapsed())
     );
+    if !loaded.stock.is_empty() {
+        println!(
+            "stock of {} SKUs given to the ledger (SKUs already stocked keep their level)",
+            loaded.stock.len()
+        );
+    }
     let report = shop.validate_catalog(loaded.version).await?;
     if !report.is_valid() {
         print_issues(&report);
@@ -173,7 +192,7 @@ async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
 
 async fn validate(a: CatalogValidateArgs) -> anyhow::Result<()> {
     let bar = progress_bar();
-    let sources = sources(&a.files, a.format, &bar)?;
+    let sources = sources(&a.files, a.format, &a.base, &bar)?;
     let report = tokio::task::spawn_blocking(move || -> Result<ValidationReport, GraphError> {
         let store = CatalogStore::in_memory()?;
         let loaded = store.load_sources(sources, |_| ())?;

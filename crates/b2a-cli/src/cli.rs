@@ -43,8 +43,10 @@ pub(crate) enum Command {
 pub(crate) enum CatalogCommand {
     /// Load catalog files as one new version; validate it; publish it with --publish.
     ///
-    /// Formats by extension: .ttl, .nt, .nq, .trig, .jsonld, .rdf (or --format). Named graphs in
-    /// N-Quads and TriG are merged into the version. Creates DIR if needed.
+    /// Formats by extension: .ttl, .nt, .nq, .trig, .jsonld, .rdf, and product feeds .csv,
+    /// .jsonl, .ndjson (or --format). Named graphs in N-Quads and TriG are merged into the
+    /// version. The stock column of feeds seeds the ledger (SKUs without stock yet); it never
+    /// enters the graph. Creates DIR if needed.
     Load(CatalogLoadArgs),
     /// Check catalog files without storing them. Prints every error; exits non-zero if any.
     Validate(CatalogValidateArgs),
@@ -54,6 +56,14 @@ pub(crate) enum CatalogCommand {
     Publish(CatalogPublishArgs),
     /// Publish again the version that was published before the current one.
     Rollback(DataArgs),
+    /// Write a synthetic catalog shaped like the Berlin SPARQL Benchmark's, for load tests.
+    ///
+    /// A product type tree, products with features and numeric and textual properties,
+    /// producers, vendors, offers and reviews (about 350 triples per product), in the schema.org
+    /// and SKOS shape the gateway reads: it loads and validates like a brand catalog. The same
+    /// --products and --seed give the same bytes on every machine. Writes N-Triples, or Turtle
+    /// when FILE ends in .ttl, and nothing else.
+    Generate(CatalogGenerateArgs),
 }
 
 /// Just a data directory.
@@ -79,6 +89,10 @@ pub(crate) enum FormatArg {
     Jsonld,
     /// RDF/XML (.rdf).
     Rdfxml,
+    /// Product feed, CSV with a header row (.csv).
+    Csv,
+    /// Product feed, JSON Lines (.jsonl, .ndjson).
+    Jsonl,
 }
 
 /// Flags of `catalog load`.
@@ -93,9 +107,36 @@ pub(crate) struct CatalogLoadArgs {
     /// Syntax of every file, instead of guessing from extensions.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    /// IRI the products, offers, brands and categories of product feeds are named under.
+    #[arg(
+        long,
+        env = "B2A_FEED_BASE",
+        value_name = "URL",
+        default_value = b2a_graph::FeedBase::DEFAULT,
+        value_parser = feed_base
+    )]
+    pub(crate) base: b2a_graph::FeedBase,
     /// Catalog files, loaded together as one version.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
+}
+
+/// Flags of `catalog generate`.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogGenerateArgs {
+    /// Number of products, 1 to 10000000.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=crate::generate::MAX_PRODUCTS)
+    )]
+    pub(crate) products: u64,
+    /// Seed of the pseudo-random generator.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Output file (.nt: N-Triples, .ttl: Turtle); replaced if it exists.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
 }
 
 /// Flags of `catalog validate`.
@@ -104,9 +145,25 @@ pub(crate) struct CatalogValidateArgs {
     /// Syntax of every file, instead of guessing from extensions.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    /// IRI the products, offers, brands and categories of product feeds are named under.
+    #[arg(
+        long,
+        env = "B2A_FEED_BASE",
+        value_name = "URL",
+        default_value = b2a_graph::FeedBase::DEFAULT,
+        value_parser = feed_base
+    )]
+    pub(crate) base: b2a_graph::FeedBase,
     /// Catalog files, checked together as one catalog.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
+}
+
+/// A `--base` value: an absolute IRI (a `/` is appended unless it ends with `/`, `#` or `:`).
+fn feed_base(text: &str) -> Result<b2a_graph::FeedBase, String> {
+    b2a_graph::FeedBase::parse(text).map_err(|_| {
+        format!("`{text}` is not an absolute IRI without a query, such as https://brand.example/")
+    })
 }
 
 /// Flags of `catalog publish`.

@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod config;
+mod generate;
 
 use std::io::IsTerminal;
 

@@ -70,6 +70,7 @@ error_codes! {
     RateLimited => "rate_limited", 429, "Too many requests of this kind from this agent right now";
     InternalError => "internal_error", 500, "The gateway failed; the request id identifies the failure in its log";
     CatalogUnavailable => "catalog_unavailable", 503, "No catalog version is published";
+    SparqlBusy => "sparql_busy", 503, "Every SPARQL worker is busy";
 }
 
 impl ErrorCode {

@@ -1,10 +1,14 @@
-//! Renders one product of the published catalog as schema.org JSON-LD.
+//! Renders one product of the published catalog: schema.org JSON-LD, plain JSON, or the same
+//! triples as Turtle.
 
 use std::collections::{BTreeMap, HashSet};
 
 use b2a_model::ProductId;
+use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNodeRef, NamedOrBlankNode, Term, TermRef};
+use oxigraph::model::{
+    GraphNameRef, Literal, NamedNodeRef, NamedOrBlankNode, Term, TermRef, Triple,
+};
 use serde_json::{Map, Value, json};
 
 use crate::{CatalogStore, GraphError};
@@ -63,6 +67,91 @@ struct Renderer<'a> {
     catalog: &'a CatalogStore,
     graph: GraphNameRef<'a>,
     embedded: HashSet<NamedOrBlankNode>,
+    /// Every triple rendered, for the Turtle view.
+    triples: Vec<Triple>,
+}
+
+/// One product as rendered from the published catalog: the JSON-LD document and the triples it
+/// was made of.
+#[derive(Debug, Clone)]
+pub struct ProductDocument {
+    version: u32,
+    jsonld: Value,
+    triples: Vec<Triple>,
+}
+
+impl ProductDocument {
+    /// The catalog version it was rendered from.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// schema.org JSON-LD (`application/ld+json`).
+    pub fn jsonld(&self) -> &Value {
+        &self.jsonld
+    }
+
+    /// Plain JSON (`application/json`): the same tree without JSON-LD keywords: `@id` and
+    /// `@type` become `id` and `type`, and language-tagged text becomes an object by language
+    /// (`{"en": "...", "fr": "..."}`).
+    pub fn plain_json(&self) -> Value {
+        plain(&self.jsonld)
+    }
+
+    /// The same triples as Turtle (`text/turtle`).
+    pub fn turtle(&self) -> Result<Vec<u8>, GraphError> {
+        let mut serializer = RdfSerializer::from_format(RdfFormat::Turtle);
+        for (prefix, iri) in [("schema", SCHEMA), ("skos", SKOS), ("xsd", XSD)] {
+            serializer = serializer
+                .with_prefix(prefix, iri)
+                .map_err(|e| GraphError::Query(e.to_string()))?;
+        }
+        let mut writer = serializer.for_writer(Vec::new());
+        for t in &self.triples {
+            writer
+                .serialize_triple(t)
+                .map_err(|e| GraphError::Query(e.to_string()))?;
+        }
+        writer
+            .finish()
+            .map_err(|e| GraphError::Query(e.to_string()))
+    }
+}
+
+const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+
+/// JSON-LD without its keywords, see [`ProductDocument::plain_json`].
+fn plain(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => {
+            // A property in several languages becomes one object by language.
+            let by_lang: Option<Map<String, Value>> = items
+                .iter()
+                .map(|i| {
+                    let lang = i.get("@language")?.as_str()?;
+                    Some((lang.to_owned(), i.get("@value")?.clone()))
+                })
+                .collect();
+            match by_lang {
+                Some(m) if !m.is_empty() => Value::Object(m),
+                _ => Value::Array(items.iter().map(plain).collect()),
+            }
+        }
+        Value::Object(o) => {
+            if let (Some(value), Some(Value::String(lang))) = (o.get("@value"), o.get("@language"))
+            {
+                let mut m = Map::new();
+                m.insert(lang.clone(), value.clone());
+                return Value::Object(m);
+            }
+            o.iter()
+                .filter(|(k, _)| k.as_str() != "@context")
+                .map(|(k, v)| (k.strip_prefix('@').unwrap_or(k).to_owned(), plain(v)))
+                .collect::<Map<_, _>>()
+                .into()
+        }
+        other => other.clone(),
+    }
 }
 
 impl Renderer<'_> {
@@ -80,6 +169,11 @@ impl Renderer<'_> {
             .quads_for_pattern(Some(node.as_ref()), None, None, Some(self.graph))
             .collect::<Result<_, _>>()?;
         for q in quads {
+            self.triples.push(Triple::new(
+                q.subject.clone(),
+                q.predicate.clone(),
+                q.object.clone(),
+            ));
             if q.predicate == rdf::TYPE {
                 if let Term::NamedNode(t) = &q.object {
                     types.push(json!(compact(t.as_str())));
@@ -135,10 +229,13 @@ impl Renderer<'_> {
 }
 
 impl CatalogStore {
-    /// A product (by SKU) or product group (by `productGroupID`) of the published catalog as
-    /// schema.org JSON-LD, with its offers, variants, shipping and return policy embedded.
-    pub fn product(&self, id: &ProductId) -> Result<Option<Value>, GraphError> {
-        let graph = self.published_graph()?;
+    /// A product (by SKU) or product group (by `productGroupID`) of the published catalog, with
+    /// its offers, variants, shipping and return policy embedded.
+    pub fn product(&self, id: &ProductId) -> Result<Option<ProductDocument>, GraphError> {
+        let version = self
+            .published_version()
+            .ok_or(GraphError::NothingPublished)?;
+        let graph = crate::store::version_graph(version);
         let graph_ref: GraphNameRef<'_> = graph.as_ref().into();
         let key = Literal::new_simple_literal(id.as_str());
         let mut subject = None;
@@ -162,6 +259,7 @@ impl CatalogStore {
             catalog: self,
             graph: graph_ref,
             embedded: HashSet::new(),
+            triples: Vec::new(),
         };
         let mut doc = r.node(&subject, 0)?;
         if let Value::Object(obj) = &mut doc {
@@ -173,6 +271,10 @@ impl CatalogStore {
             with_context.append(obj);
             doc = Value::Object(with_context);
         }
-        Ok(Some(doc))
+        Ok(Some(ProductDocument {
+            version,
+            jsonld: doc,
+            triples: r.triples,
+        }))
     }
 }

@@ -11,20 +11,28 @@
 //! `spawn_blocking`.
 
 mod diff;
+mod feed;
 mod jsonld;
 mod load;
 mod navigate;
 mod query;
+mod search;
 mod sparql;
 mod store;
 mod validate;
 
 pub use diff::CatalogDiff;
-pub use load::{CatalogSource, LoadReport, format_for_path};
+pub use feed::{Feed, FeedBase, FeedFormat, read_feed};
+pub use jsonld::ProductDocument;
+pub use load::{CatalogFormat, CatalogSource, LoadReport, format_for_path};
 pub use navigate::{Category, RelatedItem, Relation};
 pub use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 pub use oxigraph::sparql::CancellationToken;
-pub use query::{ProductPage, ProductQuery, ProductSummary, SkuOffer};
+pub use query::SkuOffer;
+pub use search::{
+    Cursor, Facet, FacetValue, MAX_ATTRIBUTE_FACETS, MAX_FACET_VALUES, MAX_TERMS, ProductPage,
+    ProductQuery, ProductSummary, Sort, fold,
+};
 pub use sparql::{SparqlAnswer, SparqlError, SparqlLimits};
 pub use store::{CatalogStore, PublishReport};
 pub use validate::{CatalogIssue, MAX_ISSUES, ValidationReport};

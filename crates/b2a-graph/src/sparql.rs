@@ -51,6 +51,9 @@ pub enum SparqlError {
     /// No result syntax the client accepts fits this kind of query.
     #[error("cannot answer in any of the accepted media types ({0})")]
     NotAcceptable(String),
+    /// Every SPARQL worker was busy until the query's deadline.
+    #[error("every SPARQL worker is busy; retry shortly")]
+    Busy,
     /// Evaluation went past the deadline.
     #[error("the query ran past its {0:?} time limit and was stopped")]
     Timeout(Duration),

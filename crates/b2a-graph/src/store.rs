@@ -1,5 +1,5 @@
 use std::path::Path;
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, QuadRef, Term};
@@ -7,6 +7,7 @@ use oxigraph::store::Store;
 
 use crate::GraphError;
 use crate::diff::CatalogDiff;
+use crate::search::SearchIndex;
 
 const SYSTEM_GRAPH: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:system");
 const CATALOG: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("urn:b2a:catalog");
@@ -44,10 +45,17 @@ pub struct PublishReport {
     pub rollback: bool,
 }
 
+/// The published version and its search index, switched together.
+#[derive(Debug, Clone)]
+pub(crate) struct Published {
+    pub(crate) version: u32,
+    pub(crate) index: Arc<SearchIndex>,
+}
+
 /// The catalog store: Oxigraph on disk, with versioned named graphs.
 pub struct CatalogStore {
     pub(crate) store: Store,
-    published: RwLock<Option<u32>>,
+    published: RwLock<Option<Published>>,
     /// Serializes the writers (loads allocate version numbers, publications the history):
     /// Oxigraph transactions do not detect write-write conflicts.
     pub(crate) writer: Mutex<()>,
@@ -93,7 +101,15 @@ impl CatalogStore {
             )
             .next()
             .transpose()?
-            .and_then(|q| version_of(&q.object));
+            .and_then(|q| version_of(&q.object))
+            .map(|version| {
+                let index = SearchIndex::build(&store, version_graph(version).as_ref())?;
+                Ok::<_, GraphError>(Published {
+                    version,
+                    index: Arc::new(index),
+                })
+            })
+            .transpose()?;
         Ok(Self {
             store,
             published: RwLock::new(published),
@@ -103,10 +119,15 @@ impl CatalogStore {
 
     /// The published version, if any.
     pub fn published_version(&self) -> Option<u32> {
-        *self
-            .published
+        self.published().map(|p| p.version)
+    }
+
+    /// The published version with its search index.
+    pub(crate) fn published(&self) -> Option<Published> {
+        self.published
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Every loaded version, ascending.
@@ -152,6 +173,7 @@ impl CatalogStore {
         }
         let previous = self.published_version();
         let diff = self.diff(previous, version)?;
+        let index = Arc::new(SearchIndex::build(&self.store, graph.as_ref())?);
         let seq = self.history()?.last().map_or(1, |h| h.0 + 1);
         let entry = NamedNode::new_unchecked(format!("{PUBLICATION_PREFIX}{seq:010}"));
         let mut tx = self.store.start_transaction()?;
@@ -190,7 +212,7 @@ impl CatalogStore {
         *self
             .published
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(version);
+            .unwrap_or_else(PoisonError::into_inner) = Some(Published { version, index });
         Ok(PublishReport {
             version,
             previous,

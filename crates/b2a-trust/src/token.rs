@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use b2a_model::{AgentId, Capability, Principal, Role};
@@ -92,6 +93,22 @@ pub struct TokenService {
     keys: KeyRing,
     issuer: String,
     audience: String,
+    /// Tokens whose signature, header and claims were verified, by their exact text. A hit
+    /// skips only the signature check: the validity window is checked again on every use.
+    verified: Arc<VerifiedTokens>,
+}
+
+/// The most verified tokens remembered; beyond it the least recently used are forgotten.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+struct VerifiedTokens(quick_cache::sync::Cache<String, Claims>);
+
+impl std::fmt::Debug for VerifiedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedTokens")
+            .field("len", &self.0.len())
+            .finish()
+    }
 }
 
 impl TokenService {
@@ -101,6 +118,9 @@ impl TokenService {
             keys,
             issuer: issuer.into(),
             audience: audience.into(),
+            verified: Arc::new(VerifiedTokens(quick_cache::sync::Cache::new(
+                VERIFIED_CAPACITY,
+            ))),
         }
     }
 
@@ -163,7 +183,29 @@ impl TokenService {
     }
 
     /// Verifies signature, type, algorithm, issuer, audience, validity window and role.
+    ///
+    /// A token verified before is recognized by its exact text and only its validity window is
+    /// checked again (signature verification is the costly part, and its result for a given
+    /// text cannot change while the key is held).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        if let Some(claims) = self.verified.0.get(token) {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let leeway = LEEWAY_SECONDS.cast_signed();
+            if now > claims.exp.saturating_add(leeway) {
+                self.verified.0.remove(token);
+                return Err(TokenError::Expired);
+            }
+            if now < claims.nbf.saturating_sub(leeway) {
+                return Err(TokenError::NotYetValid);
+            }
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token)?;
+        self.verified.0.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::UnsupportedAlgorithm);
@@ -352,6 +394,50 @@ mod tests {
         assert!(matches!(
             f.svc.verify(&unknown_kid),
             Err(TokenError::UnknownKey)
+        ));
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_refused_once_expired_and_a_forgery_is_not_remembered() {
+        let f = fixture();
+        let issued = f
+            .svc
+            .issue(&request(Role::Agent, vec![Capability::OrdersWrite]))
+            .expect("ok");
+        let claims = f.svc.verify(&issued.token).expect("verifies");
+        assert_eq!(f.svc.verify(&issued.token).expect("again"), claims);
+
+        // The same text, remembered, after its expiry (past the leeway).
+        let mut stale = claims.clone();
+        stale.exp = OffsetDateTime::now_utc().unix_timestamp() - 3600;
+        f.svc.verified.0.insert(issued.token.clone(), stale);
+        assert!(matches!(
+            f.svc.verify(&issued.token),
+            Err(TokenError::Expired)
+        ));
+        // Forgotten once refused: the next use is verified afresh (and the token is genuine).
+        assert_eq!(
+            f.svc.verify(&issued.token).expect("verified afresh"),
+            claims
+        );
+
+        // A token differing in one signature character is verified afresh and refused.
+        let mut forged = f
+            .svc
+            .issue(&request(Role::Agent, vec![Capability::OrdersWrite]))
+            .expect("ok")
+            .token;
+        f.svc.verify(&forged).expect("genuine");
+        let at = forged.len() - 10;
+        let swapped = if forged.as_bytes()[at] == b'A' {
+            "B"
+        } else {
+            "A"
+        };
+        forged.replace_range(at..=at, swapped);
+        assert!(matches!(
+            f.svc.verify(&forged),
+            Err(TokenError::BadSignature)
         ));
     }
 

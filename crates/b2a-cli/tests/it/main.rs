@@ -7,6 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod feed;
+mod generate;
+
 fn b2a() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_b2a"));
     for (k, _) in std::env::vars() {
@@ -270,7 +273,7 @@ fn catalog_commands_validate_load_publish_and_roll_back() {
         "{}",
         text(&out.stderr)
     );
-    let out = run(b2a().args(["catalog", "validate", "catalog.csv"]));
+    let out = run(b2a().args(["catalog", "validate", "catalog.xlsx"]));
     assert!(
         !out.status.success() && text(&out.stderr).contains("unknown extension"),
         "{}",

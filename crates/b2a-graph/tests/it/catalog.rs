@@ -207,7 +207,8 @@ fn json_ld_with_the_schema_org_context_and_n_quads_load_offline() {
         name: "p.jsonld".into(),
         format: RdfFormat::JsonLd {
             profile: JsonLdProfileSet::empty(),
-        },
+        }
+        .into(),
         reader: jsonld.as_bytes(),
     };
     let loaded = store

@@ -1,13 +1,15 @@
 //! The catalog store over the demo brand: versions, typed queries, JSON-LD.
 
-use b2a_graph::{CatalogStore, GraphError, ProductQuery, RdfFormat};
+use b2a_graph::{CatalogStore, GraphError, ProductQuery, RdfFormat, Sort};
 use b2a_model::{Availability, Currency, Money, ProductId, Sku};
 
 mod catalog;
+mod feed;
+mod search;
 
 pub(crate) const DEMO: &str = include_str!("../../../../graph-data/demo/catalog.ttl");
 
-fn demo() -> (tempfile::TempDir, CatalogStore) {
+pub(crate) fn demo() -> (tempfile::TempDir, CatalogStore) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = CatalogStore::open(dir.path()).expect("store");
     let v = store
@@ -45,6 +47,7 @@ fn search_binds_every_filter() {
     let q = ProductQuery {
         text: Some("waterproof winter coat".into()),
         max_price: Some(Money::new(20_000, Currency::EUR)),
+        sort: Sort::Sku,
         limit: 100,
         ..ProductQuery::default()
     };
@@ -72,15 +75,47 @@ fn search_binds_every_filter() {
 }
 
 #[test]
-fn products_render_as_schema_org_json_ld() {
+fn products_render_as_schema_org_json_ld_plain_json_and_turtle() {
     let (_d, store) = demo();
-    let doc = store
+    let rendered = store
         .product(&ProductId::parse("VC-CHMCOAT-BLK-M").expect("id"))
         .expect("query")
         .expect("found");
+    let doc = rendered.jsonld();
     assert_eq!(doc["@context"][0], "https://schema.org");
     assert_eq!(doc["@type"], "Product");
     assert_eq!(doc["offers"]["priceCurrency"], "EUR");
+
+    let plain = rendered.plain_json();
+    assert_eq!(plain.get("@context"), None);
+    assert_eq!(plain["type"], "Product");
+    assert_eq!(plain["id"], doc["@id"]);
+    assert_eq!(plain["offers"]["price"], doc["offers"]["price"]);
+    assert!(
+        plain["name"]["en"]
+            .as_str()
+            .expect("en")
+            .contains("Chamrousse")
+    );
+    assert!(plain["name"]["fr"].is_string(), "{}", plain["name"]);
+
+    // The Turtle view parses back into the same product, offer and price.
+    let turtle = rendered.turtle().expect("turtle");
+    let check = CatalogStore::in_memory().expect("store");
+    let v = check
+        .load_version(RdfFormat::Turtle, &turtle)
+        .expect("the Turtle parses");
+    let offer_iri = doc["offers"]["@id"].as_str().expect("offer iri");
+    let text = String::from_utf8(turtle).expect("utf-8");
+    assert!(
+        text.contains("@prefix schema: <https://schema.org/>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(offer_iri) || text.contains("offer/VC-CHMCOAT-BLK-M"),
+        "{text}"
+    );
+    assert!(check.triple_count(v).expect("count") > 10);
     assert!(
         store
             .product(&ProductId::parse("VC-NOPE").expect("id"))

@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use b2a_app::VersionInfo;
 use b2a_contract::ErrorCode;
-use b2a_graph::{CatalogSource, PublishReport, RdfFormat, ValidationReport};
+use b2a_graph::{CatalogFormat, CatalogSource, FeedBase, PublishReport, ValidationReport};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::quotes::created;
 use crate::error::validation_json;
-use crate::extract::{Admin, Grant};
+use crate::extract::{Admin, ApiQuery, Grant};
 use crate::{ApiError, AppState};
 
 pub(super) fn router(max_catalog_bytes: usize) -> Router<AppState> {
@@ -55,11 +56,30 @@ fn version_param(text: &str) -> Result<u32, ApiError> {
     })
 }
 
+/// Query parameters of an upload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadParams {
+    /// The IRI a product feed's nodes are named under.
+    base: Option<String>,
+}
+
 async fn upload(
     State(app): State<AppState>,
     grant: Grant<Admin>,
+    ApiQuery(params): ApiQuery<UploadParams>,
     req: Request,
 ) -> Result<Response, ApiError> {
+    let base = match params.base.as_deref() {
+        None => FeedBase::default(),
+        Some(text) => FeedBase::parse(text).map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidQuery,
+                format!("`{text}` is not an absolute IRI without a query, such as https://brand.example/"),
+            )
+            .at("base")
+        })?,
+    };
     let media_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -67,16 +87,19 @@ async fn upload(
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let format = RdfFormat::from_media_type(&media_type).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            format!(
-                "`{media_type}` is not an RDF syntax; send text/turtle, application/n-triples, \
-                 application/n-quads, application/trig, application/ld+json or application/rdf+xml"
-            ),
-        )
-        .at("Content-Type")
-    })?;
+    let format = CatalogFormat::from_media_type(&media_type)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                format!(
+                    "`{media_type}` is not a catalog syntax; send text/turtle, application/n-triples, \
+                     application/n-quads, application/trig, application/ld+json, \
+                     application/rdf+xml, or a product feed as text/csv or application/jsonl"
+                ),
+            )
+            .at("Content-Type")
+        })?
+        .with_base(base);
     let bytes = Bytes::from_request(req, &app).await.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(

@@ -17,36 +17,24 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The syntax to answer in: the first of `Accept` this route serves (Turtle by default).
 fn negotiate(headers: &HeaderMap) -> Result<(RdfFormat, &'static str), ApiError> {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("*/*");
-    for media in accept.split(',').map(|m| {
-        m.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase()
-    }) {
-        match media.as_str() {
-            "" | "*/*" | "text/*" | "text/turtle" => return Ok((RdfFormat::Turtle, "ttl")),
-            "application/n-triples" => return Ok((RdfFormat::NTriples, "nt")),
-            "application/ld+json" => {
-                return Ok((
-                    RdfFormat::JsonLd {
-                        profile: JsonLdProfileSet::empty(),
-                    },
-                    "jsonld",
-                ));
-            }
-            _ => {}
-        }
-    }
-    Err(ApiError::new(
-        ErrorCode::NotAcceptable,
-        "the catalog is served as text/turtle, application/n-triples or application/ld+json",
+    let jsonld = RdfFormat::JsonLd {
+        profile: JsonLdProfileSet::empty(),
+    };
+    super::negotiate(
+        headers,
+        &[
+            ("text/turtle", (RdfFormat::Turtle, "ttl")),
+            ("application/n-triples", (RdfFormat::NTriples, "nt")),
+            ("application/ld+json", (jsonld, "jsonld")),
+        ],
     )
-    .at("Accept"))
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotAcceptable,
+            "the catalog is served as text/turtle, application/n-triples or application/ld+json",
+        )
+        .at("Accept")
+    })
 }
 
 async fn export(

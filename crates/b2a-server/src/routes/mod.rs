@@ -88,3 +88,35 @@ async fn request_id(req: Request, next: Next) -> Response {
     }
     resp
 }
+
+/// The first media type of the request's `Accept` that `offers` serves, in the client's order
+/// (`*/*`, a missing header and `type/*` pick the first offer of that kind). `None` when nothing
+/// offered is acceptable.
+pub(crate) fn negotiate<T: Copy>(
+    headers: &axum::http::HeaderMap,
+    offers: &[(&str, T)],
+) -> Option<T> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*");
+    accept
+        .split(',')
+        .map(|m| {
+            m.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .find_map(|media| {
+            offers.iter().find_map(|(offered, t)| {
+                let wildcard = media.is_empty()
+                    || media == "*/*"
+                    || media
+                        .strip_suffix("/*")
+                        .is_some_and(|kind| offered.split('/').next() == Some(kind));
+                (wildcard || media == *offered).then_some(*t)
+            })
+        })
+}

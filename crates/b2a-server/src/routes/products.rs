@@ -2,14 +2,12 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use b2a_contract::ErrorCode;
-use b2a_graph::{ProductQuery, Relation};
-use b2a_model::{Currency, Money, ProductId, Sku};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use b2a_graph::{Cursor, ProductQuery, Relation, Sort};
+use b2a_model::{Currency, Money, ProductId};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -24,114 +22,196 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/categories", get(categories))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SearchParams {
-    q: Option<String>,
-    category: Option<String>,
-    max_price: Option<i64>,
-    currency: Option<String>,
-    cursor: Option<String>,
-    limit: Option<u32>,
-}
-
 fn invalid(param: &str, detail: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidQuery, detail).at(param)
 }
 
-impl SearchParams {
-    fn into_query(self) -> Result<ProductQuery, ApiError> {
-        let limit = self.limit.unwrap_or(GatewayConfig::DEFAULT_PAGE_SIZE);
-        if !(1..=GatewayConfig::MAX_PAGE_SIZE).contains(&limit) {
-            return Err(invalid(
-                "limit",
-                format!("limit must be 1 to {}", GatewayConfig::MAX_PAGE_SIZE),
-            ));
+/// The attributes filtered by name; any product property is `attr.<name>`.
+const ATTRIBUTES: [&str; 4] = ["brand", "color", "size", "material"];
+
+/// Reads the search parameters. Every parameter may appear once; an unknown one is an error
+/// naming it, so that a misspelt filter is never silently ignored.
+fn search_query(params: Vec<(String, String)>) -> Result<ProductQuery, ApiError> {
+    let mut q = ProductQuery {
+        limit: GatewayConfig::DEFAULT_PAGE_SIZE as usize,
+        ..ProductQuery::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let (mut min_price, mut max_price, mut cursor, mut sort) = (None, None, None, None);
+    for (name, value) in params {
+        if !seen.insert(name.clone()) {
+            return Err(invalid(&name, format!("`{name}` is given more than once")));
         }
-        let text = self.q.filter(|q| !q.trim().is_empty());
-        if text.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(invalid("q", "q must be at most 200 characters"));
-        }
-        let is_slug = |c: &str| {
-            (1..=64).contains(&c.len())
-                && c.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        };
-        if self.category.as_deref().is_some_and(|c| !is_slug(c)) {
-            return Err(invalid(
-                "category",
-                "category must be a slug such as `coats-jackets`",
-            ));
-        }
-        let currency = self
-            .currency
-            .as_deref()
-            .map(Currency::parse)
-            .transpose()
-            .map_err(|e| invalid("currency", e.to_string()))?;
-        let max_price = match (self.max_price, currency) {
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(invalid(
-                    "currency",
-                    "max_price is in minor units of a currency: add currency, e.g. currency=EUR",
-                ));
+        let n = name.as_str();
+        match n {
+            "q" => {
+                if value.chars().count() > 200 {
+                    return Err(invalid(n, "q must be at most 200 characters"));
+                }
+                q.text = Some(value).filter(|v| !v.trim().is_empty());
             }
-            (Some(n), _) if n < 0 => {
-                return Err(invalid("max_price", "max_price must not be negative"));
+            "category" => {
+                let is_slug = (1..=64).contains(&value.len())
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !is_slug {
+                    return Err(invalid(
+                        n,
+                        "category must be a slug such as `coats-jackets`",
+                    ));
+                }
+                q.category = Some(value);
             }
-            (Some(n), Some(c)) => Some(Money::new(n, c)),
-        };
-        let after = self
-            .cursor
-            .map(|c| {
-                URL_SAFE_NO_PAD
-                    .decode(c.as_bytes())
+            "currency" => {
+                q.currency = Some(Currency::parse(&value).map_err(|e| invalid(n, e.to_string()))?);
+            }
+            "min_price" | "max_price" => {
+                let amount = value
+                    .parse::<i64>()
                     .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .and_then(|s| Sku::parse(s).ok())
+                    .filter(|a| *a >= 0)
+                    .ok_or_else(|| {
+                        invalid(n, format!("{n} is a non-negative amount in minor units, e.g. 15000 for 150.00 EUR"))
+                    })?;
+                *if n == "min_price" {
+                    &mut min_price
+                } else {
+                    &mut max_price
+                } = Some(amount);
+            }
+            "in_stock" => {
+                q.in_stock = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid(n, "in_stock is `true` or `false`")),
+                };
+            }
+            "sort" => {
+                sort = Some(Sort::parse(&value).ok_or_else(|| {
+                    invalid(n, format!("sort `{value}` is not one of {}", Sort::NAMES))
+                })?);
+            }
+            "cursor" => {
+                cursor = Some(Cursor::decode(&value).ok_or_else(|| {
+                    invalid(n, "cursor is not a next_cursor this gateway returned")
+                })?);
+            }
+            "limit" => {
+                q.limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=GatewayConfig::MAX_PAGE_SIZE).contains(l))
                     .ok_or_else(|| {
                         invalid(
-                            "cursor",
-                            "cursor is not a next_cursor this gateway returned",
+                            n,
+                            format!("limit must be 1 to {}", GatewayConfig::MAX_PAGE_SIZE),
                         )
-                    })
-            })
-            .transpose()?;
-        Ok(ProductQuery {
-            text,
-            category: self.category,
-            max_price,
-            currency,
-            after,
-            limit: limit as usize,
-        })
+                    })? as usize;
+            }
+            _ if ATTRIBUTES.contains(&n)
+                || n.strip_prefix("attr.").is_some_and(|a| !a.is_empty()) =>
+            {
+                if value.is_empty() || value.chars().count() > 200 {
+                    return Err(invalid(n, format!("{n} must be 1 to 200 characters")));
+                }
+                if q.attributes.len() == 16 {
+                    return Err(invalid(n, "at most 16 attribute filters"));
+                }
+                q.attributes.push((name, value));
+            }
+            _ => {
+                return Err(invalid(
+                    n,
+                    format!(
+                        "unknown parameter `{n}`: filters are q, category, brand, color, size, material, \
+                         attr.<property>, currency, min_price, max_price, in_stock; also sort, cursor, limit"
+                    ),
+                ));
+            }
+        }
     }
+    let price = |amount: Option<i64>, param: &str| match (amount, q.currency) {
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(invalid(
+            "currency",
+            format!("{param} is in minor units of a currency: add currency, e.g. currency=EUR"),
+        )),
+        (Some(a), Some(c)) => Ok(Some(Money::new(a, c))),
+    };
+    q.min_price = price(min_price, "min_price")?;
+    q.max_price = price(max_price, "max_price")?;
+    if let (Some(lo), Some(hi)) = (q.min_price, q.max_price)
+        && lo.amount() > hi.amount()
+    {
+        return Err(invalid("min_price", "min_price is above max_price"));
+    }
+    q.sort = sort.unwrap_or_default();
+    if let Some(c) = &cursor
+        && c.sort() != q.sort
+    {
+        return Err(invalid(
+            "cursor",
+            "this cursor was made for another sort order",
+        ));
+    }
+    q.after = cursor;
+    Ok(q)
 }
 
 async fn search(
     State(app): State<AppState>,
     _grant: Grant<CatalogRead>,
-    ApiQuery(params): ApiQuery<SearchParams>,
+    ApiQuery(params): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let page = app.shop.search(params.into_query()?).await?;
-    let next_cursor = page.next_after.map(|s| URL_SAFE_NO_PAD.encode(s.as_str()));
-    Ok(Json(
-        json!({"items": page.items, "next_cursor": next_cursor}),
-    ))
+    let page = app.shop.search(search_query(params)?).await?;
+    Ok(Json(json!({
+        "items": page.items,
+        "total": page.total,
+        "facets": page.facets,
+        "next_cursor": page.next.map(|c| c.encode()),
+    })))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ProductView {
+    JsonLd,
+    Json,
+    Turtle,
 }
 
 async fn product(
     State(app): State<AppState>,
     _grant: Grant<CatalogRead>,
+    headers: HeaderMap,
     PathId(id): PathId<ProductId>,
 ) -> Result<Response, ApiError> {
+    let view = super::negotiate(
+        &headers,
+        &[
+            ("application/ld+json", ProductView::JsonLd),
+            ("application/json", ProductView::Json),
+            ("text/turtle", ProductView::Turtle),
+        ],
+    )
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotAcceptable,
+            "a product is served as application/ld+json, application/json or text/turtle",
+        )
+        .at("Accept")
+    })?;
     let doc = app.shop.product(id).await?;
-    let mut resp = Json(doc).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/ld+json"),
-    );
+    let (body, media) = match view {
+        ProductView::JsonLd => (Json(doc.jsonld()).into_response(), "application/ld+json"),
+        ProductView::Json => (Json(doc.plain_json()).into_response(), "application/json"),
+        ProductView::Turtle => (doc.turtle()?.into_response(), "text/turtle"),
+    };
+    let mut resp = body;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(resp)
 }
 

@@ -115,7 +115,7 @@ async fn run(
     headers: &HeaderMap,
     query: String,
 ) -> Result<Response, ApiError> {
-    let _permit = app
+    let permit = app
         .sparql_gate
         .enter(grant.claims.sub.as_str())
         .ok_or_else(|| {
@@ -137,24 +137,34 @@ async fn run(
         timeout: app.config.sparql_timeout,
         max_rows: app.config.sparql_max_rows,
     };
-    let answer = app.shop.sparql(query, accept, limits).await.map_err(|e| {
-        let detail = e.to_string();
-        match e {
-            SparqlError::Syntax(_) => ApiError::new(ErrorCode::SparqlMalformed, detail).at("query"),
-            SparqlError::Update => {
-                ApiError::new(ErrorCode::SparqlUpdateNotAllowed, detail).at("query")
+    // The permit goes with the query's thread: an agent's runaway query counts against its
+    // share until it really stops.
+    let answer = app
+        .shop
+        .sparql(query, accept, limits, permit)
+        .await
+        .map_err(|e| {
+            let detail = e.to_string();
+            match e {
+                SparqlError::Syntax(_) => {
+                    ApiError::new(ErrorCode::SparqlMalformed, detail).at("query")
+                }
+                SparqlError::Update => {
+                    ApiError::new(ErrorCode::SparqlUpdateNotAllowed, detail).at("query")
+                }
+                SparqlError::Service => {
+                    ApiError::new(ErrorCode::SparqlServiceNotAllowed, detail).at("query")
+                }
+                SparqlError::NotAcceptable(_) => {
+                    ApiError::new(ErrorCode::NotAcceptable, detail).at("Accept")
+                }
+                SparqlError::Timeout(_) => ApiError::new(ErrorCode::SparqlTimeout, detail),
+                SparqlError::Busy => ApiError::new(ErrorCode::SparqlBusy, detail)
+                    .with_header(header::RETRY_AFTER, "1"),
+                SparqlError::Graph(g) => g.into(),
+                other => ApiError::internal(other),
             }
-            SparqlError::Service => {
-                ApiError::new(ErrorCode::SparqlServiceNotAllowed, detail).at("query")
-            }
-            SparqlError::NotAcceptable(_) => {
-                ApiError::new(ErrorCode::NotAcceptable, detail).at("Accept")
-            }
-            SparqlError::Timeout(_) => ApiError::new(ErrorCode::SparqlTimeout, detail),
-            SparqlError::Graph(g) => g.into(),
-            other => ApiError::internal(other),
-        }
-    })?;
+        })?;
     let mut resp = answer.body.into_response();
     let h = resp.headers_mut();
     h.insert(

@@ -292,6 +292,14 @@ async fn query_and_path_mistakes_are_named() {
         ("currency=EURO", "currency"),
         ("cursor=%%%", "cursor"),
         ("category=Coats%20Jackets", "category"),
+        ("sort=cheapest", "sort"),
+        ("in_stock=yes", "in_stock"),
+        ("min_price=500&max_price=100&currency=EUR", "min_price"),
+        ("min_price=5", "currency"),
+        ("colour=black", "colour"),
+        ("q=coat&q=jacket", "q"),
+        ("attr.=x", "attr."),
+        ("color=", "color"),
     ] {
         let p = app
             .get(&format!("/v1/products?{query}"), Some(&agent))

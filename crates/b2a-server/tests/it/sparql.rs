@@ -262,7 +262,50 @@ async fn each_agent_runs_a_bounded_number_of_queries_at_once() {
             .expect("task")
             .problem(StatusCode::UNPROCESSABLE_ENTITY, "sparql_timeout");
     }
-    select(&app, &agent, "ASK {}")
+    // A stopped query frees its agent's permit once its thread has noticed the cancellation.
+    let mut answer = select(&app, &agent, "ASK {}").await;
+    for _ in 0..100 {
+        if answer.status != StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        answer = select(&app, &agent, "ASK {}").await;
+    }
+    answer.expect(StatusCode::OK, "sparql-results", app.contract());
+}
+
+/// A cross product computed in memory: the evaluator reads no store while it counts, so it
+/// notices cancellation late or never.
+fn in_memory_runaway() -> String {
+    let values: String = (0..60).map(|i| format!("{i} ")).collect();
+    let blocks: String = ["a", "b", "c", "d", "e", "f"]
+        .iter()
+        .map(|v| format!("VALUES ?{v} {{ {values} }} "))
+        .collect();
+    format!("SELECT (COUNT(*) AS ?n) WHERE {{ {blocks} }}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_query_busy_in_memory_is_answered_at_its_deadline() {
+    let app = Arc::new(TestApp::demo().await);
+    let agent = app.agent("sparql-2");
+    let started = std::time::Instant::now();
+    let runaway = {
+        let (app, agent) = (Arc::clone(&app), agent.clone());
+        tokio::spawn(async move { select(&app, &agent, &in_memory_runaway()).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.get("/v1/products?q=coat&limit=5", Some(&app.agent("shopper")))
         .await
-        .expect(StatusCode::OK, "sparql-results", app.contract());
+        .expect(StatusCode::OK, "product-page", app.contract());
+    runaway
+        .await
+        .expect("task")
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "sparql_timeout");
+    // 60^6 rows would take hours; the answer comes at the 2 s deadline, not when they are done.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "answered after {:?}",
+        started.elapsed()
+    );
 }
