@@ -77,6 +77,8 @@ struct Renderer<'a> {
 pub struct ProductDocument {
     version: u32,
     jsonld: Value,
+    /// `jsonld` serialized, made on first use.
+    jsonld_bytes: std::sync::OnceLock<Vec<u8>>,
     triples: Vec<Triple>,
 }
 
@@ -89,6 +91,13 @@ impl ProductDocument {
     /// schema.org JSON-LD (`application/ld+json`).
     pub fn jsonld(&self) -> &Value {
         &self.jsonld
+    }
+
+    /// The JSON-LD serialized, once per document (a document stays cached while its version is
+    /// published, so most requests reuse the bytes).
+    pub fn jsonld_bytes(&self) -> &[u8] {
+        self.jsonld_bytes
+            .get_or_init(|| serde_json::to_vec(&self.jsonld).unwrap_or_default())
     }
 
     /// Plain JSON (`application/json`): the same tree without JSON-LD keywords: `@id` and
@@ -274,6 +283,7 @@ impl CatalogStore {
         Ok(Some(ProductDocument {
             version,
             jsonld: doc,
+            jsonld_bytes: std::sync::OnceLock::new(),
             triples: r.triples,
         }))
     }

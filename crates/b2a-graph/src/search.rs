@@ -7,6 +7,7 @@
 //! one version. A search never touches the store: its cost is bounded by the size of the
 //! catalog, not by the shape of a query.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use b2a_model::{Availability, Currency, Money, ProductId, Sku};
@@ -184,16 +185,19 @@ pub struct ProductPage {
     pub next: Option<Cursor>,
     /// How many items match in all (every page).
     pub total: usize,
-    /// Counts per category and attribute value over every matching item.
-    pub facets: Vec<Facet>,
+    /// Counts per category and attribute value over every matching item (shared by every
+    /// search with the same filters).
+    pub facets: std::sync::Arc<Vec<Facet>>,
 }
 
 /// A filterable value of an item: shown as `shown`, matched by any of `folded`.
 #[derive(Debug)]
 struct Attr {
     field: u32,
-    shown: String,
-    folded: Vec<String>,
+    /// The value shown (in facets), an index into `SearchIndex::values`.
+    value: u32,
+    /// Every folded spelling that selects it, indexes into `SearchIndex::folded`.
+    folded: Box<[u32]>,
 }
 
 #[derive(Debug)]
@@ -215,6 +219,20 @@ pub(crate) struct SearchIndex {
     categories: Vec<String>,
     /// Attribute field names (`brand`, `color`, ..., `attr.<name>`).
     fields: Vec<String>,
+    /// Shown attribute values and the field of each.
+    values: Vec<(u32, String)>,
+    /// Alphabetical rank of each value, to order facet values of equal count without
+    /// comparing text.
+    rank: Vec<u32>,
+    /// Alphabetical rank of each category slug.
+    category_rank: Vec<u32>,
+    /// The items of each category and its subcategories, ascending.
+    category_items: Vec<Vec<u32>>,
+    /// Facets by the filters that produced them: they depend on nothing else, and browsing
+    /// repeats the same filters (a category, a colour) with other pages and sorts.
+    facet_cache: FacetCache,
+    /// Folded attribute spellings → their index.
+    folded: HashMap<String, u32>,
 }
 
 /// Lowercase, accents and other marks removed (`Imperméable` → `impermeable`).
@@ -422,6 +440,44 @@ struct Builder<'a> {
     brands: HashMap<Term, Option<String>>,
     groups: HashMap<Term, Option<String>>,
     words: BTreeMap<String, Vec<(u32, u8)>>,
+    values: Vec<(u32, String)>,
+    value_ids: HashMap<(u32, String), u32>,
+    folded: HashMap<String, u32>,
+}
+
+/// The most filter combinations whose facets an index remembers.
+const FACET_CACHE_CAPACITY: usize = 4096;
+
+struct FacetCache(quick_cache::sync::Cache<String, std::sync::Arc<Vec<Facet>>>);
+
+impl std::fmt::Debug for FacetCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FacetCache")
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
+
+impl Default for FacetCache {
+    fn default() -> Self {
+        Self(quick_cache::sync::Cache::new(FACET_CACHE_CAPACITY))
+    }
+}
+
+/// The alphabetical rank of each text.
+fn rank<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_unstable_by(|a, b| texts[*a].cmp(texts[*b]));
+    let mut rank = vec![0; texts.len()];
+    for (r, v) in order.into_iter().enumerate() {
+        rank[v] = index_of(r);
+    }
+    rank
+}
+
+fn index_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Builder<'_> {
@@ -466,14 +522,27 @@ impl Builder<'_> {
         for (v, _) in values {
             self.add_words(doc, v, W_ATTRIBUTE);
         }
-        let mut folded: Vec<String> = values.iter().map(|(v, _)| fold(v)).collect();
-        folded.push(fold(&shown));
+        let field = self.fields.id(field);
+        let next = index_of(self.values.len());
+        let value = *self.value_ids.entry((field, shown.clone())).or_insert(next);
+        if value == next {
+            self.values.push((field, shown.clone()));
+        }
+        let mut folded: Vec<u32> = values
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .chain([shown.as_str()])
+            .map(|v| {
+                let next = index_of(self.folded.len());
+                *self.folded.entry(fold(v)).or_insert(next)
+            })
+            .collect();
         folded.sort_unstable();
         folded.dedup();
         Some(Attr {
-            field: self.fields.id(field),
-            shown,
-            folded,
+            field,
+            value,
+            folded: folded.into(),
         })
     }
 }
@@ -504,6 +573,9 @@ impl SearchIndex {
             brands: HashMap::new(),
             groups: HashMap::new(),
             words: BTreeMap::new(),
+            values: Vec::new(),
+            value_ids: HashMap::new(),
+            folded: HashMap::new(),
         };
         for f in ["brand", "color", "size", "material"] {
             b.fields.id(f);
@@ -607,11 +679,24 @@ impl SearchIndex {
                 attrs,
             });
         }
+        let category_rank = rank(taxonomy.slugs.iter().map(String::as_str));
+        let mut category_items = vec![Vec::new(); taxonomy.slugs.len()];
+        for (d, item) in items.iter().enumerate() {
+            for c in &item.categories {
+                category_items[*c as usize].push(index_of(d));
+            }
+        }
         Ok(SearchIndex {
             items,
             words: b.words,
             categories: taxonomy.slugs,
             fields: b.fields.names,
+            rank: rank(b.values.iter().map(|(_, v)| v.as_str())),
+            category_rank,
+            category_items,
+            values: b.values,
+            folded: b.folded,
+            facet_cache: FacetCache(quick_cache::sync::Cache::new(FACET_CACHE_CAPACITY)),
         })
     }
 
@@ -675,23 +760,35 @@ impl SearchIndex {
             },
             None => None,
         };
-        let mut wanted: Vec<(u32, String)> = Vec::new();
+        let mut wanted: Vec<(u32, u32)> = Vec::new();
         for (field, value) in &q.attributes {
-            match self.fields.iter().position(|f| f == field) {
-                Some(f) => wanted.push((u32::try_from(f).unwrap_or(u32::MAX), fold(value))),
-                None => return ProductPage::empty(),
+            let f = self.fields.iter().position(|f| f == field);
+            match (f, self.folded.get(&fold(value))) {
+                (Some(f), Some(v)) => wanted.push((index_of(f), *v)),
+                _ => return ProductPage::empty(),
             }
         }
         let currency = q
             .currency
             .or(q.min_price.map(Money::currency))
             .or(q.max_price.map(Money::currency));
-        let matches: Vec<u32> = (0..self.items.len())
+        // A category narrows the candidates to its own items before any other test.
+        let all: Vec<u32>;
+        let candidates: &[u32] = match category {
+            Some(c) => &self.category_items[c as usize],
+            None => {
+                all = (0..index_of(self.items.len())).collect();
+                &all
+            }
+        };
+        let matches: Vec<u32> = candidates
+            .iter()
+            .copied()
             .filter(|&d| {
+                let d = d as usize;
                 let item = &self.items[d];
                 let p = item.summary.price;
                 (!terms_given || scores.as_ref().is_some_and(|s| !s[d].is_nan()))
-                    && category.is_none_or(|c| item.categories.contains(&c))
                     && currency.is_none_or(|c| p.currency() == c)
                     && q.min_price.is_none_or(|m| p.amount() >= m.amount())
                     && q.max_price.is_none_or(|m| p.amount() <= m.amount())
@@ -703,30 +800,47 @@ impl SearchIndex {
                     && wanted.iter().all(|(f, v)| {
                         item.attrs
                             .iter()
-                            .any(|a| a.field == *f && a.folded.iter().any(|x| x == v))
+                            .any(|a| a.field == *f && a.folded.contains(v))
                     })
             })
-            .map(|d| u32::try_from(d).unwrap_or(u32::MAX))
             .collect();
-        let facets = self.facets(&matches);
+        let filters = format!(
+            "{:?}",
+            (
+                q.text.as_deref().map(terms),
+                category,
+                &wanted,
+                currency,
+                q.min_price,
+                q.max_price,
+                q.in_stock
+            )
+        );
+        let facets = match self.facet_cache.0.get(&filters) {
+            Some(f) => f,
+            None => {
+                let f = std::sync::Arc::new(self.facets(&matches));
+                self.facet_cache
+                    .0
+                    .insert(filters, std::sync::Arc::clone(&f));
+                f
+            }
+        };
         let total = matches.len();
         let sort = if q.sort == Sort::Relevance && scores.is_none() {
             Sort::Sku
         } else {
             q.sort
         };
-        let key = |d: u32| self.key(d, sort, scores.as_deref());
-        let cmp =
-            |a: &(Key, &str, u32), b: &(Key, &str, u32)| compare(sort, (&a.0, a.1), (&b.0, b.1));
-        let mut page: Vec<(Key, &str, u32)> = matches
-            .into_iter()
-            .map(|d| (key(d), self.items[d as usize].summary.sku.as_str(), d))
-            .filter(|(k, s, _)| {
-                q.after.as_ref().is_none_or(|c| {
-                    compare(sort, (k, s), (&c.key, &c.sku)) == std::cmp::Ordering::Greater
-                })
-            })
-            .collect();
+        let scores = scores.as_deref();
+        let cmp = |a: &u32, b: &u32| self.compare(sort, scores, *a, *b);
+        let mut page: Vec<u32> = match &q.after {
+            Some(c) => matches
+                .into_iter()
+                .filter(|&d| self.compare_to_cursor(sort, scores, d, c) == Ordering::Greater)
+                .collect(),
+            None => matches,
+        };
         let limit = q.limit.max(1);
         if page.len() > limit + 1 {
             page.select_nth_unstable_by(limit, cmp);
@@ -735,19 +849,18 @@ impl SearchIndex {
         page.sort_unstable_by(cmp);
         let more = page.len() > limit;
         page.truncate(limit);
-        let next = if more {
-            page.last().map(|(k, s, _)| Cursor {
+        let next = match page.last() {
+            Some(&d) if more => Some(Cursor {
                 sort: q.sort,
-                key: k.clone(),
-                sku: (*s).to_owned(),
-            })
-        } else {
-            None
+                key: self.key(d, sort, scores),
+                sku: self.items[d as usize].summary.sku.as_str().to_owned(),
+            }),
+            _ => None,
         };
         ProductPage {
             items: page
                 .into_iter()
-                .map(|(_, _, d)| self.items[d as usize].summary.clone())
+                .map(|d| self.items[d as usize].summary.clone())
                 .collect(),
             next,
             total,
@@ -755,6 +868,58 @@ impl SearchIndex {
         }
     }
 
+    /// The order of two items under `sort`: their keys, then their SKUs.
+    fn compare(&self, sort: Sort, scores: Option<&[f32]>, a: u32, b: u32) -> Ordering {
+        let (x, y) = (&self.items[a as usize], &self.items[b as usize]);
+        let by_key = match sort {
+            Sort::Relevance => {
+                let s = |d: u32| scores.map_or(0.0, |s| s[d as usize]);
+                s(b).total_cmp(&s(a))
+            }
+            Sort::PriceAsc | Sort::PriceDesc => {
+                let (p, q) = (x.summary.price, y.summary.price);
+                let by_amount = if sort == Sort::PriceDesc {
+                    q.amount().cmp(&p.amount())
+                } else {
+                    p.amount().cmp(&q.amount())
+                };
+                p.currency().code().cmp(q.currency().code()).then(by_amount)
+            }
+            Sort::NameAsc => x.name_key.cmp(&y.name_key),
+            Sort::NameDesc => y.name_key.cmp(&x.name_key),
+            Sort::Sku => Ordering::Equal,
+        };
+        by_key.then_with(|| x.summary.sku.as_str().cmp(y.summary.sku.as_str()))
+    }
+
+    /// The order of an item and the item a cursor ended on.
+    fn compare_to_cursor(
+        &self,
+        sort: Sort,
+        scores: Option<&[f32]>,
+        d: u32,
+        c: &Cursor,
+    ) -> Ordering {
+        let item = &self.items[d as usize];
+        let by_key = match (&c.key, sort) {
+            (Key::Score(s), Sort::Relevance) => s.total_cmp(&scores.map_or(0.0, |x| x[d as usize])),
+            (Key::Price(code, amount), Sort::PriceAsc | Sort::PriceDesc) => {
+                let p = item.summary.price;
+                let by_amount = if sort == Sort::PriceDesc {
+                    amount.cmp(&p.amount())
+                } else {
+                    p.amount().cmp(amount)
+                };
+                p.currency().code().cmp(code.as_str()).then(by_amount)
+            }
+            (Key::Name(n), Sort::NameAsc) => item.name_key.as_str().cmp(n.as_str()),
+            (Key::Name(n), Sort::NameDesc) => n.as_str().cmp(item.name_key.as_str()),
+            _ => Ordering::Equal,
+        };
+        by_key.then_with(|| item.summary.sku.as_str().cmp(c.sku.as_str()))
+    }
+
+    /// The sort key of an item, for its cursor.
     fn key(&self, d: u32, sort: Sort, scores: Option<&[f32]>) -> Key {
         let item = &self.items[d as usize];
         match sort {
@@ -768,86 +933,98 @@ impl SearchIndex {
         }
     }
 
-    /// Counts per category (with ancestors), availability and attribute value.
+    /// Counts per category (with ancestors), availability and attribute value, in arrays
+    /// indexed like the index's tables.
     fn facets(&self, matches: &[u32]) -> Vec<Facet> {
-        let mut categories: HashMap<u32, usize> = HashMap::new();
-        let mut availability: HashMap<&str, usize> = HashMap::new();
-        let mut values: HashMap<u32, HashMap<&str, usize>> = HashMap::new();
+        let mut categories = vec![0usize; self.categories.len()];
+        let mut availability = [0usize; Availability::ALL.len()];
+        let mut values = vec![0usize; self.values.len()];
+        let mut seen_values = Vec::new();
         for &d in matches {
             let item = &self.items[d as usize];
             for c in &item.categories {
-                *categories.entry(*c).or_default() += 1;
+                categories[*c as usize] += 1;
             }
-            *availability
-                .entry(item.summary.availability.as_str())
-                .or_default() += 1;
+            if let Some(a) = Availability::ALL
+                .iter()
+                .position(|a| *a == item.summary.availability)
+            {
+                availability[a] += 1;
+            }
             for a in &item.attrs {
-                *values
-                    .entry(a.field)
-                    .or_default()
-                    .entry(&a.shown)
-                    .or_default() += 1;
+                let n = &mut values[a.value as usize];
+                if *n == 0 {
+                    seen_values.push(a.value);
+                }
+                *n += 1;
             }
         }
         let mut out = vec![
             facet(
                 "category",
-                categories
-                    .into_iter()
-                    .map(|(c, n)| (self.categories[c as usize].as_str(), n)),
+                self.categories
+                    .iter()
+                    .zip(categories)
+                    .zip(&self.category_rank)
+                    .map(|((c, n), r)| (c.as_str(), n, *r)),
             ),
-            facet("availability", availability),
+            facet(
+                "availability",
+                Availability::ALL
+                    .iter()
+                    .zip(availability)
+                    .zip(0..)
+                    .map(|((a, n), r)| (a.as_str(), n, r)),
+            ),
         ];
+        let mut by_field: Vec<Vec<(&str, usize, u32)>> = vec![Vec::new(); self.fields.len()];
+        for v in seen_values {
+            let (field, shown) = &self.values[v as usize];
+            by_field[*field as usize].push((
+                shown.as_str(),
+                values[v as usize],
+                self.rank[v as usize],
+            ));
+        }
         // The four named attributes first, then the properties most matching items have.
-        let mut attributes: Vec<(u32, HashMap<&str, usize>)> = values.into_iter().collect();
-        attributes
-            .sort_by_key(|(f, v)| (*f >= 4, std::cmp::Reverse(v.values().sum::<usize>()), *f));
-        for (f, v) in attributes.into_iter().take(4 + MAX_ATTRIBUTE_FACETS) {
-            out.push(facet(&self.fields[f as usize], v));
+        let mut fields: Vec<(usize, usize)> = by_field
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(f, v)| (f, v.iter().map(|(_, n, _)| n).sum()))
+            .collect();
+        fields.sort_by_key(|&(f, n)| (f >= 4, std::cmp::Reverse(n), f));
+        for (f, _) in fields.into_iter().take(4 + MAX_ATTRIBUTE_FACETS) {
+            out.push(facet(&self.fields[f], std::mem::take(&mut by_field[f])));
         }
         out.retain(|f| !f.values.is_empty());
         out
     }
 }
 
-fn facet<'a>(field: &str, counts: impl IntoIterator<Item = (&'a str, usize)>) -> Facet {
-    let mut values: Vec<FacetValue> = counts
-        .into_iter()
-        .map(|(v, count)| FacetValue {
-            value: v.to_owned(),
-            count,
-        })
-        .collect();
-    values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+/// A facet from `(value, count, rank)`: the most frequent values first, equal counts in rank
+/// order.
+fn facet<'a>(field: &str, counts: impl IntoIterator<Item = (&'a str, usize, u32)>) -> Facet {
+    let mut values: Vec<(&str, usize, u32)> =
+        counts.into_iter().filter(|(_, n, _)| *n > 0).collect();
+    let order = |a: &(&str, usize, u32), b: &(&str, usize, u32)| b.1.cmp(&a.1).then(a.2.cmp(&b.2));
     let truncated = values.len() > MAX_FACET_VALUES;
-    values.truncate(MAX_FACET_VALUES);
+    if truncated {
+        values.select_nth_unstable_by(MAX_FACET_VALUES, order);
+        values.truncate(MAX_FACET_VALUES);
+    }
+    values.sort_unstable_by(order);
     Facet {
         field: field.to_owned(),
-        values,
+        values: values
+            .into_iter()
+            .map(|(v, count, _)| FacetValue {
+                value: v.to_owned(),
+                count,
+            })
+            .collect(),
         truncated,
     }
-}
-
-/// The order of two items under `sort`: their keys, then their SKUs.
-fn compare(sort: Sort, a: (&Key, &str), b: (&Key, &str)) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let by_key = match (a.0, b.0) {
-        (Key::Score(x), Key::Score(y)) => y.total_cmp(x),
-        (Key::Price(cx, x), Key::Price(cy, y)) => cx.cmp(cy).then(if sort == Sort::PriceDesc {
-            y.cmp(x)
-        } else {
-            x.cmp(y)
-        }),
-        (Key::Name(x), Key::Name(y)) => {
-            if sort == Sort::NameDesc {
-                y.cmp(x)
-            } else {
-                x.cmp(y)
-            }
-        }
-        _ => Ordering::Equal,
-    };
-    by_key.then_with(|| a.1.cmp(b.1))
 }
 
 impl ProductPage {
@@ -856,7 +1033,7 @@ impl ProductPage {
             items: Vec::new(),
             next: None,
             total: 0,
-            facets: Vec::new(),
+            facets: std::sync::Arc::default(),
         }
     }
 }

@@ -108,7 +108,7 @@ fn facet_counts_are_what_each_filter_finds() {
     ] {
         assert!(fields.contains(&expected), "{fields:?}");
     }
-    for facet in &page.facets {
+    for facet in page.facets.iter() {
         for value in facet.values.iter().take(5) {
             let mut q = base.clone();
             match facet.field.as_str() {
@@ -293,4 +293,39 @@ fn categories_include_their_descendants() {
             .total,
         0
     );
+}
+
+#[test]
+fn facets_and_total_belong_to_the_filters_not_to_the_page_or_sort() {
+    let (_d, store) = demo();
+    let first = store
+        .search(&query(|q| {
+            q.category = Some("footwear".into());
+            q.limit = 5;
+        }))
+        .expect("search");
+    let second = store
+        .search(&query(|q| {
+            q.category = Some("footwear".into());
+            q.limit = 5;
+            q.after = first.next.clone();
+        }))
+        .expect("search");
+    assert_eq!((first.total, &first.facets), (second.total, &second.facets));
+    let by_price = store
+        .search(&query(|q| {
+            q.category = Some("footwear".into());
+            q.sort = Sort::PriceDesc;
+        }))
+        .expect("search");
+    assert_eq!(by_price.facets, first.facets);
+    // Other filters, other facets (remembered facets are never served for another search).
+    let black = store
+        .search(&query(|q| {
+            q.category = Some("footwear".into());
+            q.attributes = vec![("color".into(), "black".into())];
+        }))
+        .expect("search");
+    assert!(black.total < first.total);
+    assert_ne!(black.facets, first.facets);
 }

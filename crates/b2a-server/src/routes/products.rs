@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use b2a_contract::ErrorCode;
-use b2a_graph::{Cursor, ProductQuery, Relation, Sort};
+use b2a_graph::{Cursor, Facet, ProductQuery, ProductSummary, Relation, Sort};
 use b2a_model::{Currency, Money, ProductId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::extract::{ApiQuery, CatalogRead, Grant, PathId};
@@ -163,14 +163,24 @@ async fn search(
     State(app): State<AppState>,
     _grant: Grant<CatalogRead>,
     ApiQuery(params): ApiQuery<Vec<(String, String)>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let page = app.shop.search(search_query(params)?).await?;
-    Ok(Json(json!({
-        "items": page.items,
-        "total": page.total,
-        "facets": page.facets,
-        "next_cursor": page.next.map(|c| c.encode()),
-    })))
+    Ok(Json(PageBody {
+        items: &page.items,
+        total: page.total,
+        facets: &page.facets,
+        next_cursor: page.next.map(|c| c.encode()),
+    })
+    .into_response())
+}
+
+/// `schemas/product-page.json`.
+#[derive(Serialize)]
+struct PageBody<'a> {
+    items: &'a [ProductSummary],
+    total: usize,
+    facets: &'a [Facet],
+    next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -203,7 +213,10 @@ async fn product(
     })?;
     let doc = app.shop.product(id).await?;
     let (body, media) = match view {
-        ProductView::JsonLd => (Json(doc.jsonld()).into_response(), "application/ld+json"),
+        ProductView::JsonLd => (
+            axum::body::Body::from(doc.jsonld_bytes().to_vec()).into_response(),
+            "application/ld+json",
+        ),
         ProductView::Json => (Json(doc.plain_json()).into_response(), "application/json"),
         ProductView::Turtle => (doc.turtle()?.into_response(), "text/turtle"),
     };
