@@ -167,6 +167,24 @@ async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
             loaded.stock.len()
         );
     }
+    if a.publish {
+        // Publishing validates first and refuses an invalid version, listing every issue.
+        let published = match shop.publish_catalog(loaded.version, ACTOR).await {
+            Ok(published) => published,
+            Err(b2a_app::ShopError::Graph(GraphError::Invalid(report))) => {
+                print_issues(&report);
+                bail!(
+                    "version {} is invalid ({} errors) and was not published",
+                    loaded.version,
+                    report.total
+                );
+            }
+            Err(e) => return Err(e.into()),
+        };
+        println!("version {} is valid", loaded.version);
+        print_publication(&published);
+        return Ok(());
+    }
     let report = shop.validate_catalog(loaded.version).await?;
     if !report.is_valid() {
         print_issues(&report);
@@ -177,16 +195,7 @@ async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
         );
     }
     println!("version {} is valid", loaded.version);
-    if a.publish {
-        print_publication(
-            &shop
-                .publish_catalog(loaded.version, ACTOR)
-                .await
-                .map_err(explain)?,
-        );
-    } else {
-        println!("publish it with `b2a catalog publish {}`", loaded.version);
-    }
+    println!("publish it with `b2a catalog publish {}`", loaded.version);
     Ok(())
 }
 

@@ -44,7 +44,7 @@ pub enum Sort {
     /// By display name, A to Z, accents and case ignored.
     #[serde(rename = "name")]
     NameAsc,
-    /// By display name, Z to A.
+    /// By display name, Z to A (the exact reverse of `name`).
     #[serde(rename = "-name")]
     NameDesc,
     /// By SKU.
@@ -204,6 +204,8 @@ struct Attr {
 struct Item {
     summary: ProductSummary,
     name_key: String,
+    /// Position in (name, SKU) order, so that sorting by name compares numbers.
+    name_rank: u32,
     /// The item's category and its ancestors (indexes into `categories`).
     categories: Vec<u32>,
     attrs: Vec<Attr>,
@@ -664,6 +666,7 @@ impl SearchIndex {
             }
             items.push(Item {
                 name_key: fold(&name),
+                name_rank: 0,
                 summary: ProductSummary {
                     id,
                     sku,
@@ -680,6 +683,12 @@ impl SearchIndex {
             });
         }
         let category_rank = rank(taxonomy.slugs.iter().map(String::as_str));
+        // Items are in SKU order, so (name, item) order is (name, SKU) order.
+        let mut by_name: Vec<usize> = (0..items.len()).collect();
+        by_name.sort_unstable_by(|a, b| items[*a].name_key.cmp(&items[*b].name_key).then(a.cmp(b)));
+        for (r, d) in by_name.into_iter().enumerate() {
+            items[d].name_rank = index_of(r);
+        }
         let mut category_items = vec![Vec::new(); taxonomy.slugs.len()];
         for (d, item) in items.iter().enumerate() {
             for c in &item.categories {
@@ -773,17 +782,11 @@ impl SearchIndex {
             .or(q.min_price.map(Money::currency))
             .or(q.max_price.map(Money::currency));
         // A category narrows the candidates to its own items before any other test.
-        let all: Vec<u32>;
-        let candidates: &[u32] = match category {
-            Some(c) => &self.category_items[c as usize],
-            None => {
-                all = (0..index_of(self.items.len())).collect();
-                &all
-            }
+        let candidates: Box<dyn Iterator<Item = u32>> = match category {
+            Some(c) => Box::new(self.category_items[c as usize].iter().copied()),
+            None => Box::new(0..index_of(self.items.len())),
         };
         let matches: Vec<u32> = candidates
-            .iter()
-            .copied()
             .filter(|&d| {
                 let d = d as usize;
                 let item = &self.items[d];
@@ -883,13 +886,19 @@ impl SearchIndex {
                 } else {
                     p.amount().cmp(&q.amount())
                 };
-                p.currency().code().cmp(q.currency().code()).then(by_amount)
+                let by_currency = if p.currency() == q.currency() {
+                    Ordering::Equal
+                } else {
+                    p.currency().code().cmp(q.currency().code())
+                };
+                by_currency.then(by_amount)
             }
-            Sort::NameAsc => x.name_key.cmp(&y.name_key),
-            Sort::NameDesc => y.name_key.cmp(&x.name_key),
+            Sort::NameAsc => x.name_rank.cmp(&y.name_rank),
+            Sort::NameDesc => y.name_rank.cmp(&x.name_rank),
             Sort::Sku => Ordering::Equal,
         };
-        by_key.then_with(|| x.summary.sku.as_str().cmp(y.summary.sku.as_str()))
+        // Items are numbered in SKU order.
+        by_key.then(a.cmp(&b))
     }
 
     /// The order of an item and the item a cursor ended on.
@@ -913,7 +922,13 @@ impl SearchIndex {
                 p.currency().code().cmp(code.as_str()).then(by_amount)
             }
             (Key::Name(n), Sort::NameAsc) => item.name_key.as_str().cmp(n.as_str()),
-            (Key::Name(n), Sort::NameDesc) => n.as_str().cmp(item.name_key.as_str()),
+            // `-name` is the exact reverse of `name`: equal names in descending SKU order.
+            (Key::Name(n), Sort::NameDesc) => {
+                return n
+                    .as_str()
+                    .cmp(item.name_key.as_str())
+                    .then_with(|| c.sku.as_str().cmp(item.summary.sku.as_str()));
+            }
             _ => Ordering::Equal,
         };
         by_key.then_with(|| item.summary.sku.as_str().cmp(c.sku.as_str()))

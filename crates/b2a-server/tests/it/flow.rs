@@ -5,18 +5,9 @@ use b2a_audit::{AuditEntry, verify_chain};
 use b2a_model::{Currency, Money};
 use serde_json::Value;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, skus};
 
 const COAT: &str = "VC-CHMCOAT-BLK-M";
-
-fn skus(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["sku"].as_str().expect("sku").to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn an_agent_finds_quotes_and_orders_a_coat_and_the_auditor_sees_it() {

@@ -2,18 +2,8 @@
 //! over HTTP.
 
 use axum::http::{Method, StatusCode};
-use serde_json::Value;
 
-use crate::support::TestApp;
-
-fn skus(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["sku"].as_str().expect("sku").to_owned())
-        .collect()
-}
+use crate::support::{TestApp, skus};
 
 #[tokio::test]
 async fn facets_name_the_filters_and_their_counts_hold() {

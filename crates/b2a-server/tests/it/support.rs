@@ -13,6 +13,16 @@ use tower::ServiceExt;
 
 pub(crate) const PUBLIC_URL: &str = "http://b2a.test";
 
+/// The SKUs of a product page, in order.
+pub(crate) fn skus(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["sku"].as_str().expect("sku").to_owned())
+        .collect()
+}
+
 pub(crate) struct TestApp {
     _dir: tempfile::TempDir,
     pub(crate) state: AppState,
