@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{
     CatalogCommand, CatalogLoadArgs, CatalogPublishArgs, CatalogValidateArgs, DataArgs, FormatArg,
+    SyntaxArgs,
 };
 use crate::config::FileConfig;
 
@@ -102,14 +103,13 @@ fn format_of(
 /// Opens every file (wrapped so the progress bar counts bytes) before anything is loaded.
 fn sources(
     files: &[PathBuf],
-    forced: Option<FormatArg>,
-    base: &FeedBase,
+    syntax: &SyntaxArgs,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<CatalogSource<Box<dyn Read + Send>>>> {
     let mut out = Vec::with_capacity(files.len());
     let mut total = 0;
     for path in files {
-        let format = format_of(path, forced, base)?;
+        let format = format_of(path, syntax.format, &syntax.base)?;
         let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         total += f.metadata().map(|m| m.len()).unwrap_or(0);
         let reader: Box<dyn Read + Send> = Box::new(bar.wrap_read(BufReader::new(f)));
@@ -148,7 +148,7 @@ fn rate(triples: usize, elapsed: Duration) -> String {
 
 async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
     let bar = progress_bar();
-    let sources = sources(&a.files, a.format, &a.base, &bar)?;
+    let sources = sources(&a.files, &a.syntax, &bar)?;
     let started = Instant::now();
     let tick = bar.clone();
     let loaded = shop
@@ -201,7 +201,7 @@ async fn load(shop: &Shop, a: CatalogLoadArgs) -> anyhow::Result<()> {
 
 async fn validate(a: CatalogValidateArgs) -> anyhow::Result<()> {
     let bar = progress_bar();
-    let sources = sources(&a.files, a.format, &a.base, &bar)?;
+    let sources = sources(&a.files, &a.syntax, &bar)?;
     let report = tokio::task::spawn_blocking(move || -> Result<ValidationReport, GraphError> {
         let store = CatalogStore::in_memory()?;
         let loaded = store.load_sources(sources, |_| ())?;

@@ -104,6 +104,16 @@ pub(crate) struct CatalogLoadArgs {
     /// Publish the version if it is valid.
     #[arg(long)]
     pub(crate) publish: bool,
+    #[command(flatten)]
+    pub(crate) syntax: SyntaxArgs,
+    /// Catalog files, loaded together as one version.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// How catalog files are read, shared by `catalog load` and `catalog validate`.
+#[derive(Debug, Args)]
+pub(crate) struct SyntaxArgs {
     /// Syntax of every file, instead of guessing from extensions.
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
@@ -116,9 +126,6 @@ pub(crate) struct CatalogLoadArgs {
         value_parser = feed_base
     )]
     pub(crate) base: b2a_graph::FeedBase,
-    /// Catalog files, loaded together as one version.
-    #[arg(required = true, value_name = "FILE")]
-    pub(crate) files: Vec<PathBuf>,
 }
 
 /// Flags of `catalog generate`.
@@ -142,18 +149,8 @@ pub(crate) struct CatalogGenerateArgs {
 /// Flags of `catalog validate`.
 #[derive(Debug, Args)]
 pub(crate) struct CatalogValidateArgs {
-    /// Syntax of every file, instead of guessing from extensions.
-    #[arg(long, value_enum)]
-    pub(crate) format: Option<FormatArg>,
-    /// IRI the products, offers, brands and categories of product feeds are named under.
-    #[arg(
-        long,
-        env = "B2A_FEED_BASE",
-        value_name = "URL",
-        default_value = b2a_graph::FeedBase::DEFAULT,
-        value_parser = feed_base
-    )]
-    pub(crate) base: b2a_graph::FeedBase,
+    #[command(flatten)]
+    pub(crate) syntax: SyntaxArgs,
     /// Catalog files, checked together as one catalog.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
