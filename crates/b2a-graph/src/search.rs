@@ -710,8 +710,7 @@ impl SearchIndex {
     }
 
     /// Relevance of every item to the free text, `None` for an item that misses a word.
-    fn scores(&self, text: &str) -> Option<Vec<f32>> {
-        let terms = terms(text);
+    fn scores(&self, terms: &[String]) -> Option<Vec<f32>> {
         if terms.is_empty() {
             return None;
         }
@@ -719,7 +718,7 @@ impl SearchIndex {
         let mut score = vec![0f32; n];
         let mut hits = vec![0u8; n];
         let mut best = vec![0u8; n];
-        for term in &terms {
+        for term in terms {
             let mut touched = Vec::new();
             let prefix = term.chars().count() >= 3;
             let matching: Vec<&Vec<(u32, u8)>> = if prefix {
@@ -760,8 +759,10 @@ impl SearchIndex {
 
     /// Runs a search.
     pub(crate) fn search(&self, q: &ProductQuery) -> ProductPage {
-        let scores = q.text.as_deref().and_then(|t| self.scores(t));
-        let terms_given = q.text.as_deref().is_some_and(|t| !terms(t).is_empty());
+        // The query's words, split and folded once for scoring, matching and the facet key.
+        let words = q.text.as_deref().map(terms).unwrap_or_default();
+        let scores = self.scores(&words);
+        let terms_given = !words.is_empty();
         let category = match &q.category {
             Some(slug) => match self.categories.iter().position(|c| c == slug) {
                 Some(c) => Some(u32::try_from(c).unwrap_or(u32::MAX)),
@@ -810,7 +811,7 @@ impl SearchIndex {
         let filters = format!(
             "{:?}",
             (
-                q.text.as_deref().map(terms),
+                &words,
                 category,
                 &wanted,
                 currency,
