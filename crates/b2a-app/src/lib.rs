@@ -7,7 +7,9 @@
 
 mod catalog;
 pub mod demo;
+mod governance;
 mod shop;
 
 pub use catalog::VersionInfo;
+pub use governance::{Governance, GovernanceError, SNAPSHOT_MAX_AGE, TokenStatus, grant_of};
 pub use shop::{AuditPage, Caller, Shop, ShopError};

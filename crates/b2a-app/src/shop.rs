@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use b2a_audit::AuditEntry;
 use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery, SkuOffer};
-use b2a_ledger::{Ledger, LedgerError, PlaceOrder, Placed};
+use b2a_ledger::{GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
 use b2a_model::{
     AgentId, Availability, Order, OrderId, Principal, ProductId, Quote, QuoteId, QuoteRequest, Sku,
 };
@@ -20,6 +20,20 @@ pub struct Caller {
     pub principal: Option<Principal>,
     /// The token it acts with (`jti`).
     pub credential: String,
+    /// The grant of that token: its limits bind every order.
+    pub grant: GrantRecord,
+}
+
+impl Caller {
+    /// The caller a verified token stands for.
+    pub fn from_claims(claims: &b2a_trust::Claims) -> Self {
+        Self {
+            agent: claims.sub.clone(),
+            principal: claims.principal.clone(),
+            credential: claims.jti.clone(),
+            grant: crate::governance::grant_of(claims),
+        }
+    }
 }
 
 /// Why an operation failed.
@@ -70,6 +84,16 @@ pub enum ShopError {
     /// No such order for this caller.
     #[error("no order {0} for this agent")]
     OrderNotFound(OrderId),
+    /// Line `index` is outside the categories the token may buy in.
+    #[error("line {index}: {sku} is not in a category this token may buy in ({allowed})")]
+    CategoryNotAllowed {
+        /// Line index.
+        index: usize,
+        /// The SKU.
+        sku: Sku,
+        /// The token's categories.
+        allowed: String,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(String),
@@ -210,6 +234,7 @@ impl Shop {
             }
         }
         let skus: Vec<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
+        self.check_categories(caller, &skus).await?;
         let offers: Vec<Option<SkuOffer>> = self
             .blocking(move |c| {
                 skus.iter()
@@ -252,6 +277,35 @@ impl Shop {
         Ok(quote)
     }
 
+    /// Refuses SKUs outside the categories the caller's token may buy in (a SKU the catalog
+    /// does not sell is left for pricing to name).
+    async fn check_categories(&self, caller: &Caller, skus: &[Sku]) -> Result<(), ShopError> {
+        let Some(allowed) = caller.grant.limits.categories.clone() else {
+            return Ok(());
+        };
+        let owned = skus.to_vec();
+        let found = self
+            .blocking(move |c| {
+                owned
+                    .iter()
+                    .map(|s| c.sku_categories(s))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        for (index, (sku, cats)) in skus.iter().zip(found).enumerate() {
+            if let Some(cats) = cats
+                && !cats.iter().any(|c| allowed.contains(c))
+            {
+                return Err(ShopError::CategoryNotAllowed {
+                    index,
+                    sku: sku.clone(),
+                    allowed: allowed.iter().cloned().collect::<Vec<_>>().join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// One of the caller's quotes.
     pub async fn quote(&self, caller: &Caller, id: QuoteId) -> Result<Quote, ShopError> {
         self.ledger
@@ -269,10 +323,16 @@ impl Shop {
         fingerprint: String,
         now: OffsetDateTime,
     ) -> Result<Placed, ShopError> {
+        if caller.grant.limits.categories.is_some() {
+            let quote = self.quote(caller, quote_id.clone()).await?;
+            let skus: Vec<Sku> = quote.lines.iter().map(|l| l.sku.clone()).collect();
+            self.check_categories(caller, &skus).await?;
+        }
         let cmd = PlaceOrder {
             quote_id,
             agent: caller.agent.clone(),
             credential: caller.credential.clone(),
+            grant: caller.grant.clone(),
             idempotency_key,
             fingerprint,
             now,

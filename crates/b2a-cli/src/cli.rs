@@ -30,9 +30,17 @@ pub(crate) enum Command {
     Demo(ServeArgs),
     /// Serve an existing data directory.
     Serve(ServeArgs),
-    /// Issue capability tokens.
+    /// Issue and revoke capability tokens. Works while the gateway runs on the same DIR.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Register, list, suspend and reactivate agents. Works while the gateway runs on the same
+    /// DIR; a suspension takes effect at once.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+    /// Rotate, list and retire the brand's token-signing keys. A running gateway picks the
+    /// change up within a second.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Manage catalog versions: load, validate, publish, roll back. Commands that take --data
     /// work on a data directory whose gateway is stopped.
     #[command(subcommand)]
@@ -211,12 +219,106 @@ pub(crate) struct ServeArgs {
     /// SPARQL queries one agent may run at once [default: 2].
     #[arg(long, env = "B2A_SPARQL_MAX_CONCURRENT", value_name = "N")]
     pub(crate) sparql_max_concurrent: Option<usize>,
+    /// Per-agent rate of a class of requests, CLASS=PER_SECOND[:BURST], comma-separated; classes:
+    /// catalog, sparql, quotes, orders, tokens, audit, admin [defaults: catalog, audit, admin
+    /// 100:200; quotes, tokens 10:20; sparql, orders 5:10].
+    #[arg(
+        long,
+        env = "B2A_RATE",
+        value_delimiter = ',',
+        value_name = "CLASS=N[:BURST]"
+    )]
+    pub(crate) rate: Vec<String>,
+    /// How old a DPoP proof's iat may be, e.g. 60s [default: 60s].
+    #[arg(long, env = "B2A_DPOP_WINDOW", value_name = "DURATION")]
+    pub(crate) dpop_window: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
     /// Sign a capability token and print it on stdout. Works while the gateway runs.
-    Issue(IssueArgs),
+    Issue(Box<IssueArgs>),
+    /// Revoke a token (and every token exchanged from it), at once, on every gateway sharing
+    /// the ledger.
+    Revoke(RevokeArgs),
+}
+
+/// Flags of `token revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// Why, for the audit log.
+    #[arg(long, default_value = "", value_name = "TEXT")]
+    pub(crate) reason: String,
+    /// The token's jti (printed by `token issue`).
+    #[arg(value_name = "JTI")]
+    pub(crate) jti: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AgentsCommand {
+    /// Register an agent: its tokens can then be issued.
+    Register(RegisterArgs),
+    /// List registered agents and their status.
+    List(DataArgs),
+    /// Suspend an agent: its tokens are refused at once.
+    Suspend(AgentArgs),
+    /// Reactivate a suspended agent.
+    Reactivate(AgentArgs),
+}
+
+/// Flags of `agents register`.
+#[derive(Debug, Args)]
+pub(crate) struct RegisterArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// A display name.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: String,
+    /// How to reach the agent's developer (an e-mail address or URL).
+    #[arg(long, value_name = "CONTACT")]
+    pub(crate) contact: String,
+    /// A file holding a public JWK (Ed25519 or P-256) its tokens may be bound to; repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub(crate) keys: Vec<PathBuf>,
+    /// The agent's id: the `sub` of its tokens.
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+}
+
+/// A data directory and an agent id.
+#[derive(Debug, Args)]
+pub(crate) struct AgentArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// The agent's id.
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a new signing key; the older keys keep verifying until retired.
+    Rotate(DataArgs),
+    /// List the keys (kid, signing or verifying only).
+    List(DataArgs),
+    /// Retire a key that no longer signs: the tokens it signed stop verifying.
+    Retire(RetireArgs),
+}
+
+/// Flags of `keys retire`.
+#[derive(Debug, Args)]
+pub(crate) struct RetireArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// The key's kid (see `b2a keys list`).
+    #[arg(value_name = "KID")]
+    pub(crate) kid: String,
 }
 
 /// Roles a token can be issued for.
@@ -257,6 +359,34 @@ pub(crate) struct IssueArgs {
     /// Lifetime, e.g. 1h, 7d [default: 7d].
     #[arg(long, env = "B2A_TOKEN_TTL", value_name = "DURATION")]
     pub(crate) ttl: Option<String>,
+    /// Currency of the amount limits (ISO 4217, e.g. EUR); required with any amount.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) currency: Option<String>,
+    /// Largest total of one order, e.g. 200.00.
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) per_order: Option<String>,
+    /// Most all orders under the token (and tokens exchanged from it) may spend, e.g. 300.00.
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) total: Option<String>,
+    /// Orders above this total wait for a person's approval, e.g. 150.00.
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) approval_above: Option<String>,
+    /// Category slugs the token may buy in (with their subcategories), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "SLUG,...")]
+    pub(crate) categories: Vec<String>,
+    /// Most orders in any 24 hours.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_orders_per_day: Option<u32>,
+    /// Purposes the person consented to, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "PURPOSE,...")]
+    pub(crate) consent_purposes: Vec<String>,
+    /// Attributes the person consented to share, comma-separated (e.g. loyalty_tier).
+    #[arg(long, value_delimiter = ',', value_name = "ATTRIBUTE,...")]
+    pub(crate) consent_attributes: Vec<String>,
+    /// Bind the token to the key with this RFC 7638 thumbprint: it then works only with DPoP
+    /// proofs signed by that key.
+    #[arg(long, value_name = "THUMBPRINT")]
+    pub(crate) bind_jkt: Option<String>,
 }
 
 #[cfg(test)]

@@ -4,15 +4,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use b2a_audit::AuditRecord;
-use b2a_ledger::Ledger;
-use b2a_model::{AgentId, Capability, Principal, Role};
+use b2a_app::Governance;
+use b2a_ledger::{Actor, AgentRecord, AgentStatus};
+use b2a_model::{
+    AgentId, Capability, Confirmation, Consent, Currency, Limits, Money, Principal, Role,
+};
 use b2a_server::{AppState, DataDir, GatewayConfig};
-use b2a_trust::{IssueRequest, IssuedToken, TokenService};
+use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli::{Cli, Command, IssueArgs, RoleArg, ServeArgs, TokenCommand};
+use crate::cli::{
+    AgentsCommand, Cli, Command, IssueArgs, KeysCommand, RegisterArgs, RevokeArgs, RoleArg,
+    ServeArgs, TokenCommand,
+};
 use crate::config::{FileConfig, IssueSettings, ServeSettings};
 
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -22,7 +27,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo(args, file).await,
         Command::Serve(args) => serve(args, file).await,
-        Command::Token(TokenCommand::Issue(args)) => issue(args, file).await,
+        Command::Token(TokenCommand::Issue(args)) => issue(*args, file).await,
+        Command::Token(TokenCommand::Revoke(args)) => revoke(args, file).await,
+        Command::Agents(cmd) => agents(cmd, file).await,
+        Command::Keys(cmd) => keys(cmd, file),
         Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
     }
 }
@@ -37,11 +45,15 @@ fn gateway_config(s: &ServeSettings) -> GatewayConfig {
         sparql_timeout: s.sparql_timeout,
         sparql_max_rows: s.sparql_max_rows,
         sparql_max_concurrent: s.sparql_max_concurrent,
+        rate_limits: s.rate_limits.clone(),
+        dpop_window: s.dpop_window,
     }
 }
 
 async fn open_state(dir: &DataDir, s: &ServeSettings) -> anyhow::Result<AppState> {
-    let state = dir.app_state(gateway_config(s), s.quote_ttl).await?;
+    let state = dir
+        .app_state(gateway_config(s), s.quote_ttl, s.trusted_issuers.clone())
+        .await?;
     let id = dir.identity()?;
     if id.issuer != s.public_url {
         tracing::warn!(
@@ -87,24 +99,36 @@ async fn demo(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             s.data.display()
         );
     }
-    let ledger = state.shop.ledger().clone();
+    let gov = &state.governance;
+    let shopper = AgentId::parse("demo-shopper")?;
+    if !gov.agents().await?.iter().any(|a| a.id == shopper) {
+        let agent = AgentRecord {
+            id: shopper.clone(),
+            name: "Demo shopping agent".into(),
+            contact: "demo@agents.example".into(),
+            keys: vec![],
+            status: AgentStatus::Active,
+            registered_at: time::OffsetDateTime::now_utc(),
+        };
+        gov.register_agent(&agent, &cli_actor()).await?;
+    }
     let mut tokens = Vec::new();
     for (role, agent) in [
         (Role::Agent, "demo-shopper"),
         (Role::Operator, "demo-operator"),
         (Role::Auditor, "demo-auditor"),
     ] {
-        let principal = (role == Role::Agent)
-            .then(|| Principal::parse("demo-principal-1"))
-            .transpose()?;
-        let req = IssueRequest {
-            role,
-            agent: AgentId::parse(agent)?,
-            principal,
-            capabilities: vec![],
-            ttl: DEMO_TOKEN_TTL,
-        };
-        tokens.push(issue_recorded(&state.tokens, ledger.as_ref(), &req).await?);
+        let mut req = IssueRequest::new(role, AgentId::parse(agent)?, vec![], DEMO_TOKEN_TTL);
+        if role == Role::Agent {
+            req.principal = Some(Principal::parse("demo-principal-1")?);
+            req.limits = Limits {
+                currency: Some(Currency::EUR),
+                per_order: Some(100_000),
+                total: Some(500_000),
+                ..Limits::default()
+            };
+        }
+        tokens.push(gov.issue(&req, &cli_actor()).await?);
     }
     let base = &s.public_url;
     let doc = json!({
@@ -149,25 +173,12 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Signs a token and records its issuance in the audit log.
-async fn issue_recorded(
-    tokens: &TokenService,
-    ledger: &dyn Ledger,
-    req: &IssueRequest,
-) -> anyhow::Result<IssuedToken> {
-    let issued = tokens.issue(req)?;
-    let c = &issued.claims;
-    ledger
-        .append_audit(AuditRecord {
-            at: time::OffsetDateTime::now_utc().format(&Rfc3339)?,
-            actor: "operator:cli".into(),
-            credential: String::new(),
-            action: "token.issued".into(),
-            subject: issued.jti.clone(),
-            details: json!({"role": c.role, "sub": c.sub, "cap": c.cap, "exp": c.exp, "principal_bound": c.principal.is_some()}),
-        })
-        .await?;
-    Ok(issued)
+/// How the audit log names the operator at the host's command line.
+fn cli_actor() -> Actor {
+    Actor {
+        name: "operator:cli".into(),
+        credential: String::new(),
+    }
 }
 
 async fn serve(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
@@ -196,25 +207,158 @@ async fn issue(args: IssueArgs, file: FileConfig) -> anyhow::Result<()> {
         .iter()
         .map(|c| c.trim().parse::<Capability>())
         .collect::<Result<Vec<_>, _>>()?;
+    let currency = s
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .context("--currency")?;
+    let amount = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<u64>> {
+        let Some(text) = text else { return Ok(None) };
+        let currency = currency.with_context(|| format!("{flag} needs --currency"))?;
+        let money = Money::parse_decimal(text, currency).with_context(|| flag.to_owned())?;
+        Ok(Some(
+            u64::try_from(money.amount())
+                .with_context(|| format!("{flag} must not be negative"))?,
+        ))
+    };
+    let limits = Limits {
+        currency,
+        per_order: amount(&s.per_order, "--per-order")?,
+        total: amount(&s.total, "--total")?,
+        approval_above: amount(&s.approval_above, "--approval-above")?,
+        categories: (!s.categories.is_empty()).then(|| s.categories.iter().cloned().collect()),
+        max_orders_per_day: s.max_orders_per_day,
+    };
     let req = IssueRequest {
-        role,
-        agent: AgentId::parse(s.agent).context("--agent")?,
         principal: s
             .principal
             .map(Principal::parse)
             .transpose()
             .context("--principal")?,
-        capabilities,
-        ttl: s.ttl,
+        limits,
+        consent: Consent {
+            purposes: s.consent_purposes.iter().cloned().collect(),
+            attributes: s.consent_attributes.iter().cloned().collect(),
+        },
+        cnf: s.bind_jkt.map(|jkt| Confirmation { jkt }),
+        ..IssueRequest::new(
+            role,
+            AgentId::parse(s.agent).context("--agent")?,
+            capabilities,
+            s.ttl,
+        )
     };
-    let tokens = dir.token_service()?;
-    let ledger = dir.ledger().await?;
-    let issued = issue_recorded(&tokens, &ledger, &req).await?;
+    let issued: IssuedToken = dir.governance().await?.issue(&req, &cli_actor()).await?;
     println!("{}", issued.token);
     eprintln!(
         "jti {} expires {}",
         issued.jti,
         issued.expires_at.format(&Rfc3339)?
     );
+    Ok(())
+}
+
+fn data_dir(data: Option<std::path::PathBuf>, file: &FileConfig) -> anyhow::Result<DataDir> {
+    let path = data
+        .or_else(|| file.data_dir())
+        .context("--data DIR is required (or B2A_DATA)")?;
+    Ok(DataDir::existing(&path)?)
+}
+
+async fn revoke(args: RevokeArgs, file: FileConfig) -> anyhow::Result<()> {
+    let gov = data_dir(args.data, &file)?.governance().await?;
+    let grant = gov.revoke(&args.jti, &args.reason, &cli_actor()).await?;
+    eprintln!("revoked {} (agent {})", grant.jti, grant.agent);
+    Ok(())
+}
+
+async fn agents(cmd: AgentsCommand, file: FileConfig) -> anyhow::Result<()> {
+    match cmd {
+        AgentsCommand::Register(args) => register(args, file).await,
+        AgentsCommand::List(args) => {
+            let gov = data_dir(args.data, &file)?.governance().await?;
+            for a in gov.agents().await? {
+                println!(
+                    "{}\t{}\t{}\t{} key(s)\t{}",
+                    a.id,
+                    a.status.as_str(),
+                    a.name,
+                    a.keys.len(),
+                    a.registered_at.format(&Rfc3339)?
+                );
+            }
+            Ok(())
+        }
+        AgentsCommand::Suspend(args) => set_status(args, file, AgentStatus::Suspended).await,
+        AgentsCommand::Reactivate(args) => set_status(args, file, AgentStatus::Active).await,
+    }
+}
+
+async fn register(args: RegisterArgs, file: FileConfig) -> anyhow::Result<()> {
+    let gov: Governance = data_dir(args.data, &file)?.governance().await?;
+    let mut keys = Vec::with_capacity(args.keys.len());
+    for path in &args.keys {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        keys.push(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a JSON JWK", path.display()))?,
+        );
+    }
+    let agent = AgentRecord {
+        id: AgentId::parse(args.id)?,
+        name: args.name,
+        contact: args.contact,
+        keys,
+        status: AgentStatus::Active,
+        registered_at: time::OffsetDateTime::now_utc(),
+    };
+    gov.register_agent(&agent, &cli_actor()).await?;
+    eprintln!("registered {}", agent.id);
+    Ok(())
+}
+
+async fn set_status(
+    args: crate::cli::AgentArgs,
+    file: FileConfig,
+    status: AgentStatus,
+) -> anyhow::Result<()> {
+    let gov = data_dir(args.data, &file)?.governance().await?;
+    let agent = gov
+        .set_agent_status(&AgentId::parse(args.id)?, status, &cli_actor())
+        .await?;
+    eprintln!("{} is {}", agent.id, agent.status.as_str());
+    Ok(())
+}
+
+fn keys(cmd: KeysCommand, file: FileConfig) -> anyhow::Result<()> {
+    let ring = match cmd {
+        KeysCommand::Rotate(a) => {
+            let ring = data_dir(a.data, &file)?.token_service()?.keys().rotate()?;
+            eprintln!(
+                "{} now signs; the older keys keep verifying",
+                ring.active().kid
+            );
+            ring
+        }
+        KeysCommand::List(a) => (*data_dir(a.data, &file)?.token_service()?.keys()).clone(),
+        KeysCommand::Retire(a) => {
+            let ring = data_dir(a.data, &file)?
+                .token_service()?
+                .keys()
+                .retire(&a.kid)?;
+            eprintln!("{} retired; the tokens it signed no longer verify", a.kid);
+            ring
+        }
+    };
+    for k in ring.all() {
+        let role = if k.kid == ring.active().kid {
+            "signing"
+        } else {
+            "verifying"
+        };
+        println!("{}\t{role}", k.kid);
+    }
     Ok(())
 }

@@ -5,7 +5,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, bail};
+use b2a_model::{Capability, Limits, Role};
+use b2a_server::{Rate, RateClass};
+use b2a_trust::{Ceiling, TrustedIssuer};
 use serde::Deserialize;
 
 use crate::cli::{IssueArgs, RoleArg, ServeArgs};
@@ -25,8 +30,74 @@ pub(crate) struct FileConfig {
     sparql_timeout: Option<String>,
     sparql_max_rows: Option<usize>,
     sparql_max_concurrent: Option<usize>,
+    dpop_window: Option<String>,
+    /// `[rate_limits]`: `catalog = { per_second = 100, burst = 200 }`, ...
+    #[serde(default)]
+    rate_limits: BTreeMap<String, Rate>,
+    /// `[[trusted_issuers]]`: other issuers whose tokens are accepted within a ceiling.
+    #[serde(default)]
+    trusted_issuers: Vec<TrustedIssuerFile>,
     #[serde(default)]
     token: TokenFileConfig,
+    /// The directory of the file, for relative paths in it.
+    #[serde(skip)]
+    dir: Option<PathBuf>,
+}
+
+/// One `[[trusted_issuers]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustedIssuerFile {
+    /// Short name; its tokens' jti become `<name>/<jti>`.
+    name: String,
+    /// The `iss` its tokens carry.
+    issuer: String,
+    /// Its JWK Set, as a file (relative paths are relative to the config file).
+    jwks_file: PathBuf,
+    /// Roles it may issue [default: agent].
+    #[serde(default = "default_roles")]
+    roles: Vec<Role>,
+    /// Capabilities it may grant [default: catalog:read].
+    #[serde(default = "default_caps")]
+    cap: Vec<Capability>,
+    /// Limits its tokens must stay within.
+    #[serde(default)]
+    limits: Limits,
+    /// The longest lifetime of its tokens [default: 1h].
+    #[serde(default = "default_max_ttl")]
+    max_ttl: String,
+}
+
+fn default_roles() -> Vec<Role> {
+    vec![Role::Agent]
+}
+
+fn default_caps() -> Vec<Capability> {
+    vec![Capability::CatalogRead]
+}
+
+fn default_max_ttl() -> String {
+    "1h".into()
+}
+
+impl TrustedIssuerFile {
+    fn load(self, base: &Path) -> anyhow::Result<TrustedIssuer> {
+        let path = base.join(&self.jwks_file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("trusted issuer {}: reading {}", self.name, path.display()))?;
+        let jwks: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("trusted issuer {}: parsing {}", self.name, path.display()))?;
+        self.limits
+            .validate()
+            .with_context(|| format!("trusted issuer {}: limits", self.name))?;
+        let ceiling = Ceiling {
+            roles: self.roles,
+            capabilities: self.cap,
+            limits: self.limits,
+            max_ttl: parse_duration(&self.max_ttl, "max_ttl")?,
+        };
+        Ok(TrustedIssuer::new(self.name, self.issuer, &jwks, ceiling)?)
+    }
 }
 
 /// The `[token]` table: defaults for `b2a token issue`.
@@ -50,6 +121,15 @@ pub(crate) struct IssueSettings {
     pub(crate) principal: Option<String>,
     pub(crate) cap: Vec<String>,
     pub(crate) ttl: Duration,
+    pub(crate) currency: Option<String>,
+    pub(crate) per_order: Option<String>,
+    pub(crate) total: Option<String>,
+    pub(crate) approval_above: Option<String>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) max_orders_per_day: Option<u32>,
+    pub(crate) consent_purposes: Vec<String>,
+    pub(crate) consent_attributes: Vec<String>,
+    pub(crate) bind_jkt: Option<String>,
 }
 
 impl IssueSettings {
@@ -68,6 +148,15 @@ impl IssueSettings {
             principal: args.principal.or(t.principal),
             cap: if args.cap.is_empty() { t.cap } else { args.cap },
             ttl: parse_duration(&args.ttl.or(t.ttl).unwrap_or_else(|| "7d".into()), "--ttl")?,
+            currency: args.currency,
+            per_order: args.per_order,
+            total: args.total,
+            approval_above: args.approval_above,
+            categories: args.categories,
+            max_orders_per_day: args.max_orders_per_day,
+            consent_purposes: args.consent_purposes,
+            consent_attributes: args.consent_attributes,
+            bind_jkt: args.bind_jkt,
         })
     }
 }
@@ -84,7 +173,10 @@ impl FileConfig {
         };
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+        let mut file: Self =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        file.dir = path.parent().map(Path::to_owned);
+        Ok(file)
     }
 }
 
@@ -102,6 +194,37 @@ pub(crate) struct ServeSettings {
     pub(crate) sparql_timeout: Duration,
     pub(crate) sparql_max_rows: usize,
     pub(crate) sparql_max_concurrent: usize,
+    pub(crate) rate_limits: BTreeMap<RateClass, Rate>,
+    pub(crate) dpop_window: Duration,
+    pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+}
+
+fn rate_class(name: &str) -> anyhow::Result<RateClass> {
+    RateClass::ALL
+        .into_iter()
+        .find(|c| c.as_str() == name)
+        .with_context(|| {
+            let known: Vec<_> = RateClass::ALL.iter().map(|c| c.as_str()).collect();
+            format!("rate class `{name}` is not one of {}", known.join(", "))
+        })
+}
+
+/// `CLASS=PER_SECOND[:BURST]`.
+fn parse_rate(text: &str) -> anyhow::Result<(RateClass, Rate)> {
+    let bad = || format!("--rate `{text}` is not CLASS=PER_SECOND[:BURST], e.g. orders=5:10");
+    let (class, numbers) = text.split_once('=').with_context(bad)?;
+    let (per_second, burst) = match numbers.split_once(':') {
+        Some((r, b)) => (r.parse::<u32>(), b.parse::<u32>()),
+        None => (
+            numbers.parse::<u32>(),
+            numbers.parse::<u32>().map(|r| r.saturating_mul(2)),
+        ),
+    };
+    let rate = Rate {
+        per_second: per_second.ok().filter(|r| *r > 0).with_context(bad)?,
+        burst: burst.ok().filter(|b| *b > 0).with_context(bad)?,
+    };
+    Ok((rate_class(class.trim())?, rate))
 }
 
 pub(crate) fn parse_duration(text: &str, what: &str) -> anyhow::Result<Duration> {
@@ -176,9 +299,36 @@ impl ServeSettings {
         if sparql_max_rows == 0 || sparql_max_concurrent == 0 {
             bail!("--sparql-max-rows and --sparql-max-concurrent must be at least 1");
         }
+        let mut rate_limits = BTreeMap::new();
+        for (name, rate) in file.rate_limits {
+            if rate.per_second == 0 || rate.burst == 0 {
+                bail!("rate_limits.{name}: per_second and burst must be at least 1");
+            }
+            rate_limits.insert(rate_class(&name)?, rate);
+        }
+        for text in &args.rate {
+            let (class, rate) = parse_rate(text)?;
+            rate_limits.insert(class, rate);
+        }
+        let dpop_window = parse_duration(
+            &args
+                .dpop_window
+                .or(file.dpop_window)
+                .unwrap_or_else(|| "60s".into()),
+            "--dpop-window",
+        )?;
+        let base = file.dir.clone().unwrap_or_default();
+        let trusted_issuers = file
+            .trusted_issuers
+            .into_iter()
+            .map(|t| t.load(&base))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
             data,
             addr,
+            rate_limits,
+            dpop_window,
+            trusted_issuers,
             max_catalog_bytes,
             sparql_timeout,
             sparql_max_rows,
@@ -215,6 +365,8 @@ mod tests {
             sparql_timeout: None,
             sparql_max_rows: None,
             sparql_max_concurrent: None,
+            rate: vec![],
+            dpop_window: None,
         }
     }
 
@@ -284,6 +436,15 @@ mod tests {
             principal: None,
             cap: vec![],
             ttl: None,
+            currency: None,
+            per_order: None,
+            total: None,
+            approval_above: None,
+            categories: vec![],
+            max_orders_per_day: None,
+            consent_purposes: vec![],
+            consent_attributes: vec![],
+            bind_jkt: None,
         };
         let s = IssueSettings::resolve(a, f).expect("resolves");
         assert!(matches!(s.role, RoleArg::Auditor));

@@ -23,5 +23,8 @@ mod schemas;
 
 pub use codes::ErrorCode;
 pub use openapi::{ROUTES, RouteDoc};
-pub use requests::{FieldError, OrderRequestBody, QuoteRequestBody};
+pub use requests::{
+    AgentRegistrationBody, FieldError, OrderRequestBody, QuoteRequestBody, RevocationBody,
+    TokenExchangeBody, TokenRequestBody,
+};
 pub use schemas::{Contract, ContractError, SCHEMA_BASE, Violation};

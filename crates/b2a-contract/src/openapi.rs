@@ -412,7 +412,11 @@ impl Contract {
             if r.capability.is_some() {
                 codes.extend([
                     ErrorCode::MissingToken,
-                    ErrorCode::InvalidToken,
+                    ErrorCode::TokenSignatureInvalid,
+                    ErrorCode::TokenRevoked,
+                    ErrorCode::DpopProofRequired,
+                    ErrorCode::AgentSuspended,
+                    ErrorCode::RateLimited,
                     ErrorCode::TokenExpired,
                     ErrorCode::InsufficientCapability,
                 ]);

@@ -1,6 +1,9 @@
 //! Request bodies, after their schema has accepted them, and their conversion to domain values.
 
-use b2a_model::{CountryCode, ModelError, Quantity, QuoteId, QuoteRequest, RequestedLine, Sku};
+use b2a_model::{
+    AgentId, Capability, Confirmation, Consent, CountryCode, Limits, ModelError, Principal,
+    Quantity, QuoteId, QuoteRequest, RequestedLine, Role, Sku,
+};
 use serde::Deserialize;
 
 /// A field that the schema accepted but the domain refuses.
@@ -74,5 +77,114 @@ impl OrderRequestBody {
     /// The quote id.
     pub fn quote_id(&self) -> Result<QuoteId, FieldError> {
         QuoteId::parse(self.quote_id.clone()).map_err(at("/quote_id"))
+    }
+}
+
+fn capabilities(names: &[String]) -> Result<Vec<Capability>, FieldError> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.parse().map_err(at(format!("/cap/{i}"))))
+        .collect()
+}
+
+/// `POST /v1/admin/tokens` body (schema `token-request`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequestBody {
+    /// Who will hold it.
+    pub role: Role,
+    /// Its subject.
+    pub agent: String,
+    /// The person an agent acts for.
+    pub principal: Option<String>,
+    /// Capabilities; empty means the role's defaults.
+    #[serde(default)]
+    pub cap: Vec<String>,
+    /// Spending limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The person's consent.
+    #[serde(default)]
+    pub consent: Consent,
+    /// Lifetime in seconds.
+    pub ttl_seconds: Option<u64>,
+    /// Proof-of-possession binding.
+    pub cnf: Option<Confirmation>,
+}
+
+impl TokenRequestBody {
+    /// The subject.
+    pub fn agent(&self) -> Result<AgentId, FieldError> {
+        AgentId::parse(self.agent.clone()).map_err(at("/agent"))
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> Result<Option<Principal>, FieldError> {
+        self.principal
+            .clone()
+            .map(Principal::parse)
+            .transpose()
+            .map_err(at("/principal"))
+    }
+
+    /// The capabilities.
+    pub fn capabilities(&self) -> Result<Vec<Capability>, FieldError> {
+        capabilities(&self.cap)
+    }
+}
+
+/// `POST /v1/tokens/exchange` body (schema `token-exchange`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangeBody {
+    /// A subset of the token's capabilities.
+    #[serde(default)]
+    pub cap: Vec<String>,
+    /// Lower or equal limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// A subset of the token's consent.
+    pub consent: Option<Consent>,
+    /// A lifetime ending no later than the token's.
+    pub ttl_seconds: Option<u64>,
+    /// A binding.
+    pub cnf: Option<Confirmation>,
+}
+
+impl TokenExchangeBody {
+    /// The capabilities.
+    pub fn capabilities(&self) -> Result<Vec<Capability>, FieldError> {
+        capabilities(&self.cap)
+    }
+}
+
+/// `POST /v1/admin/tokens/{jti}/revoke` body (schema `token-revocation`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationBody {
+    /// Why, for the audit log.
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/admin/agents` body (schema `agent-registration`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRegistrationBody {
+    /// Its id.
+    pub id: String,
+    /// A display name.
+    pub name: String,
+    /// How to reach its developer.
+    pub contact: String,
+    /// Public JWKs its tokens may be bound to.
+    #[serde(default)]
+    pub keys: Vec<serde_json::Value>,
+}
+
+impl AgentRegistrationBody {
+    /// The id.
+    pub fn id(&self) -> Result<AgentId, FieldError> {
+        AgentId::parse(self.id.clone()).map_err(at("/id"))
     }
 }

@@ -16,14 +16,20 @@ macro_rules! embedded_schemas {
 }
 
 embedded_schemas!(
+    "agent",
+    "agent-registration",
+    "agents",
     "audit-entry",
     "audit-page",
     "catalog-export",
     "catalog-version",
     "categories",
     "catalog-versions",
+    "consent",
     "health",
+    "issued-token",
     "jwks",
+    "limits",
     "manifest",
     "money",
     "order",
@@ -39,6 +45,11 @@ embedded_schemas!(
     "related",
     "sku",
     "sparql-results",
+    "token-exchange",
+    "token-request",
+    "token-revocation",
+    "token-revoked",
+    "token-status",
     "validation-report",
 );
 

@@ -1054,11 +1054,37 @@ impl ProductPage {
     }
 }
 
+impl SearchIndex {
+    /// The category slugs of a sellable item and of every ancestor of its category; `None`
+    /// when the SKU is not sold.
+    fn categories_of(&self, sku: &Sku) -> Option<Vec<String>> {
+        // Items are numbered in SKU order.
+        let i = self
+            .items
+            .binary_search_by(|item| item.summary.sku.as_str().cmp(sku.as_str()))
+            .ok()?;
+        Some(
+            self.items[i]
+                .categories
+                .iter()
+                .map(|&c| self.categories[c as usize].clone())
+                .collect(),
+        )
+    }
+}
+
 impl crate::CatalogStore {
     /// Searches the sellable items of the published catalog.
     pub fn search(&self, q: &ProductQuery) -> Result<ProductPage, GraphError> {
         let published = self.published().ok_or(GraphError::NothingPublished)?;
         Ok(published.index.search(q))
+    }
+
+    /// The category slugs (with ancestors) of a SKU of the published catalog; `None` when the
+    /// SKU is not sold. Reads the search index, never the store.
+    pub fn sku_categories(&self, sku: &Sku) -> Result<Option<Vec<String>>, GraphError> {
+        let published = self.published().ok_or(GraphError::NothingPublished)?;
+        Ok(published.index.categories_of(sku))
     }
 }
 

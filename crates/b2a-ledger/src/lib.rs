@@ -8,8 +8,13 @@
 //! Invariants every backend keeps:
 //! - stock never goes below zero, under any concurrency;
 //! - one order per quote, and one order per (agent, endpoint, idempotency key);
-//! - every business write and its audit entry commit in one transaction.
+//! - every business write and its audit entry commit in one transaction;
+//! - the orders under a grant and every token exchanged from it never spend more than the
+//!   grant's `total`, nor place more than `max_orders_per_day` in 24 hours, under any
+//!   concurrency; a revoked grant or a suspended agent places nothing.
 
+mod enforce;
+mod grants;
 mod records;
 mod sqlite;
 
@@ -18,6 +23,9 @@ use b2a_audit::{AuditEntry, AuditRecord};
 use b2a_model::{AgentId, Money, Order, OrderId, Quote, QuoteId, Sku};
 use time::OffsetDateTime;
 
+pub use grants::{
+    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Refusal, TrustSnapshot,
+};
 pub use records::{order_placed, quote_created};
 pub use sqlite::SqliteLedger;
 
@@ -41,6 +49,10 @@ pub struct PlaceOrder {
     pub agent: AgentId,
     /// The token it acts with (`jti`), for the audit entry.
     pub credential: String,
+    /// The grant of that token: its limits (and those of the grants it was exchanged from,
+    /// found through `parent`) are enforced in the order's transaction. Recorded if the ledger
+    /// does not know it yet (a token of a trusted external issuer).
+    pub grant: GrantRecord,
     /// The client's `Idempotency-Key`.
     pub idempotency_key: String,
     /// A digest of the request body; the same key with another body is refused.
@@ -92,6 +104,57 @@ pub enum LedgerError {
     /// The idempotency key was already used with another request body.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
+    /// The token, or a token it was exchanged from, was revoked.
+    #[error("token {0} has been revoked")]
+    GrantRevoked(String),
+    /// The agent is suspended.
+    #[error("agent {0} is suspended")]
+    AgentSuspended(AgentId),
+    /// The order's total is above a grant's `per_order`.
+    #[error("the order total {total} is above the token's per-order limit of {limit}")]
+    PerOrderLimitExceeded {
+        /// The limit.
+        limit: Money,
+        /// The order's total.
+        total: Money,
+    },
+    /// The order would take a grant's spend above its `total`.
+    #[error(
+        "the order total {requested} is above what remains of the token's budget ({remaining} of {limit})"
+    )]
+    BudgetExceeded {
+        /// The grant whose budget it would exceed.
+        jti: String,
+        /// Its total.
+        limit: Money,
+        /// What remains of it.
+        remaining: Money,
+        /// The order's total.
+        requested: Money,
+    },
+    /// A grant already placed `max_orders_per_day` orders in the last 24 hours.
+    #[error("the token's limit of {limit} orders in 24 hours is reached")]
+    DailyOrderLimitReached {
+        /// The limit.
+        limit: u32,
+    },
+    /// The order is priced in another currency than a grant's limits.
+    #[error("the order is priced in {order}, the token's limits are in {limit}")]
+    LimitCurrencyMismatch {
+        /// The limits' currency.
+        limit: String,
+        /// The order's currency.
+        order: String,
+    },
+    /// No grant with this `jti`.
+    #[error("no token {0} is known")]
+    GrantNotFound(String),
+    /// No registered agent with this id.
+    #[error("no agent {0} is registered")]
+    AgentNotFound(AgentId),
+    /// An agent with this id is already registered.
+    #[error("agent {0} is already registered")]
+    AgentExists(AgentId),
     /// A stored row could not be read back.
     #[error("corrupt ledger row: {0}")]
     Corrupt(String),
@@ -133,4 +196,53 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
 
     /// Number of orders, for operators and tests.
     async fn order_count(&self) -> Result<u64, LedgerError>;
+
+    /// Registers an agent (status active) with its `agent.registered` audit entry.
+    async fn register_agent(&self, agent: &AgentRecord, by: &Actor) -> Result<(), LedgerError>;
+
+    /// Every registered agent, by id.
+    async fn agents(&self) -> Result<Vec<AgentRecord>, LedgerError>;
+
+    /// One registered agent.
+    async fn agent(&self, id: &AgentId) -> Result<Option<AgentRecord>, LedgerError>;
+
+    /// Suspends or reactivates an agent, with its `agent.suspended` / `agent.reactivated` audit
+    /// entry (none when the status does not change). Returns the agent as it now is.
+    async fn set_agent_status(
+        &self,
+        id: &AgentId,
+        status: AgentStatus,
+        by: &Actor,
+    ) -> Result<AgentRecord, LedgerError>;
+
+    /// Records a newly signed token with its audit entry (`token.issued`, or `token.exchanged`
+    /// when it has a parent).
+    async fn record_grant(&self, grant: &GrantRecord, by: &Actor) -> Result<(), LedgerError>;
+
+    /// Records a grant the ledger may not know yet (a trusted issuer's token); no audit entry.
+    async fn ensure_grant(&self, grant: &GrantRecord) -> Result<(), LedgerError>;
+
+    /// Revokes a grant with its `token.revoked` audit entry; revoking it again changes nothing
+    /// and records nothing. Returns the grant.
+    async fn revoke_grant(
+        &self,
+        jti: &str,
+        reason: &str,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<GrantRecord, LedgerError>;
+
+    /// A grant with its spend and its orders in the 24 hours before `now`.
+    async fn grant_state(
+        &self,
+        jti: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<GrantState>, LedgerError>;
+
+    /// Revoked grants that have not expired at `now`, and suspended agents.
+    async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError>;
+
+    /// A number that changes whenever a revocation or a suspension is committed, by this
+    /// process or any other on the same store. Cheap: called on every authenticated request.
+    fn trust_stamp(&self) -> u64;
 }

@@ -1,10 +1,12 @@
 //! The audit records of ledger writes. Details hold facts of the decision, never personal data.
 
 use b2a_audit::AuditRecord;
-use b2a_model::{Order, Quote, QuoteLine};
+use b2a_model::{AgentId, Order, Quote, QuoteLine};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+use crate::{Actor, AgentRecord, AgentStatus, GrantRecord};
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339)
@@ -52,4 +54,88 @@ pub fn order_placed(o: &Order, credential: &str) -> AuditRecord {
             "agent_initiated": o.agent_initiated,
         }),
     }
+}
+
+/// A record of `by` acting on `subject`.
+fn by_actor(
+    by: &Actor,
+    at: OffsetDateTime,
+    action: &str,
+    subject: &str,
+    details: Value,
+) -> AuditRecord {
+    AuditRecord {
+        at: rfc3339(at),
+        actor: by.name.clone(),
+        credential: by.credential.clone(),
+        action: action.into(),
+        subject: subject.into(),
+        details,
+    }
+}
+
+/// `agent.registered`: its name and how many keys it registered — never its contact, which is
+/// personal data.
+pub(crate) fn agent_registered(a: &AgentRecord, by: &Actor) -> AuditRecord {
+    by_actor(
+        by,
+        a.registered_at,
+        "agent.registered",
+        a.id.as_str(),
+        json!({"name": a.name, "keys": a.keys.len()}),
+    )
+}
+
+/// `agent.suspended` or `agent.reactivated`.
+pub(crate) fn agent_status_changed(
+    id: &AgentId,
+    status: AgentStatus,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> AuditRecord {
+    let action = match status {
+        AgentStatus::Active => "agent.reactivated",
+        AgentStatus::Suspended => "agent.suspended",
+    };
+    by_actor(by, at, action, id.as_str(), json!({"status": status}))
+}
+
+/// `token.issued`, or `token.exchanged` when the token has a parent: its role, agent, principal,
+/// limits, parent and expiry.
+pub(crate) fn grant_recorded(g: &GrantRecord, by: &Actor) -> AuditRecord {
+    let action = if g.parent.is_some() {
+        "token.exchanged"
+    } else {
+        "token.issued"
+    };
+    by_actor(
+        by,
+        g.issued_at,
+        action,
+        &g.jti,
+        json!({
+            "role": g.role,
+            "agent": g.agent,
+            "principal": g.principal,
+            "limits": g.limits,
+            "parent": g.parent,
+            "expires_at": rfc3339(g.expires_at),
+        }),
+    )
+}
+
+/// `token.revoked`: why, and whose token it was.
+pub(crate) fn grant_revoked(
+    g: &GrantRecord,
+    reason: &str,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> AuditRecord {
+    by_actor(
+        by,
+        at,
+        "token.revoked",
+        &g.jti,
+        json!({"reason": reason, "agent": g.agent, "parent": g.parent}),
+    )
 }

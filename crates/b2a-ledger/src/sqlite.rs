@@ -1,3 +1,7 @@
+mod grant_rows;
+mod marker;
+mod registry;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -8,9 +12,16 @@ use b2a_model::{AgentId, Order, OrderId, Quote, QuoteId, Sku};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use time::OffsetDateTime;
 
-use crate::{Ledger, LedgerError, PlaceOrder, Placed, SkuCost, order_placed, quote_created};
+use self::marker::TrustMarker;
+use crate::enforce::admit;
+use crate::records::{agent_registered, agent_status_changed, grant_recorded, grant_revoked};
+use crate::{
+    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError, PlaceOrder,
+    Placed, SkuCost, TrustSnapshot, order_placed, quote_created,
+};
 
 const SCHEMA: &str = include_str!("sqlite_schema.sql");
 
@@ -23,10 +34,24 @@ const ORDERS_ENDPOINT: &str = "POST /v1/orders";
 /// this process and in other processes on the same file (the CLI beside a running gateway)
 /// serialize on SQLite's write lock instead of failing on a stale snapshot. Reads use a
 /// separate pool and never block writers.
+///
+/// Grants and their spend live in the same file, so the limits of a grant are checked and its
+/// spend recorded in the order's own transaction: concurrent orders, from this process or
+/// another, can never overspend a budget.
+///
+/// Trust changes (a revocation, a suspension or a reactivation) are also announced in a marker
+/// file beside the ledger, `<ledger path>-trust` (owner-only): one byte is appended to it after
+/// each such commit, by whichever process committed it. [`Ledger::trust_stamp`] is the marker's
+/// length — one `stat`, cheap enough for every request — so a gateway notices at its next request
+/// a revocation the CLI committed beside it, and reloads [`Ledger::trust_snapshot`]. Read the
+/// stamp before the snapshot, never after.
+///
+/// Times of agents and grants are kept to the second (a token's `iat` and `exp` are).
 #[derive(Debug, Clone)]
 pub struct SqliteLedger {
     writer: SqlitePool,
     reader: SqlitePool,
+    marker: TrustMarker,
 }
 
 fn storage(e: sqlx::Error) -> LedgerError {
@@ -35,6 +60,10 @@ fn storage(e: sqlx::Error) -> LedgerError {
 
 fn corrupt(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Corrupt(e.to_string())
+}
+
+fn instant(unix: i64) -> Result<OffsetDateTime, LedgerError> {
+    OffsetDateTime::from_unix_timestamp(unix).map_err(corrupt)
 }
 
 impl SqliteLedger {
@@ -62,7 +91,12 @@ impl SqliteLedger {
             .connect_with(options.read_only(true))
             .await
             .map_err(storage)?;
-        Ok(Self { writer, reader })
+        let marker = TrustMarker::beside(path)?;
+        Ok(Self {
+            writer,
+            reader,
+            marker,
+        })
     }
 
     /// The JSON body of the row `id` if it belongs to `agent` (quotes and orders are scoped to
@@ -87,6 +121,20 @@ impl SqliteLedger {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(storage)
+    }
+
+    /// A connection of the read pool.
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>, LedgerError> {
+        self.reader.acquire().await.map_err(storage)
+    }
+
+    /// Commits a revocation, suspension or reactivation, then announces it to every process.
+    async fn commit_trust_change(
+        &self,
+        tx: Transaction<'static, Sqlite>,
+    ) -> Result<(), LedgerError> {
+        tx.commit().await.map_err(storage)?;
+        self.marker.bump()
     }
 }
 
@@ -207,117 +255,22 @@ impl Ledger for SqliteLedger {
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
         let mut tx = self.begin().await?;
-
-        // 1. The idempotency key: a replay returns the original order, unchanged.
-        let seen = sqlx::query(
-            "SELECT fingerprint, order_id FROM idempotency_keys
-             WHERE agent = ? AND endpoint = ? AND key = ?",
-        )
-        .bind(cmd.agent.as_str())
-        .bind(ORDERS_ENDPOINT)
-        .bind(&cmd.idempotency_key)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(storage)?;
-        if let Some(row) = seen {
-            if row.get::<&str, _>(0) != cmd.fingerprint {
-                return Err(LedgerError::IdempotencyMismatch);
-            }
-            let order_id: String = row.get(1);
-            let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
-                .bind(&order_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(storage)?;
+        if let Some(order) = replayed_order(&mut tx, cmd).await? {
             return Ok(Placed {
-                order: decode(&body)?,
+                order,
                 replayed: true,
             });
         }
+        let quote = orderable_quote(&mut tx, cmd).await?;
+        let chain = authorized_chain(&mut tx, cmd, &quote).await?;
+        take_stock(&mut tx, &quote).await?;
 
-        // 2. The quote: made to this agent, not expired, not ordered yet.
-        let row = sqlx::query("SELECT body, order_id FROM quotes WHERE id = ? AND agent = ?")
-            .bind(cmd.quote_id.as_str())
-            .bind(cmd.agent.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(storage)?
-            .ok_or_else(|| LedgerError::QuoteNotFound(cmd.quote_id.clone()))?;
-        if let Some(order) = row.get::<Option<String>, _>(1) {
-            return Err(LedgerError::QuoteAlreadyOrdered {
-                quote: cmd.quote_id.clone(),
-                order: OrderId::parse(order).map_err(corrupt)?,
-            });
-        }
-        let quote: Quote = decode(row.get::<&str, _>(0))?;
-        if quote.expires_at <= cmd.now {
-            return Err(LedgerError::QuoteExpired(quote.id));
-        }
-
-        // 3. Stock: a conditional decrement per line; any shortfall rolls everything back.
-        for line in &quote.lines {
-            let wanted = i64::from(line.quantity.get());
-            let done = sqlx::query(
-                "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ?",
-            )
-            .bind(wanted)
-            .bind(line.sku.as_str())
-            .bind(wanted)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?
-            .rows_affected();
-            if done == 0 {
-                let available: Option<i64> =
-                    sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
-                        .bind(line.sku.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(storage)?;
-                return Err(match available {
-                    None => LedgerError::UnknownSku(line.sku.clone()),
-                    Some(n) => LedgerError::InsufficientStock {
-                        sku: line.sku.clone(),
-                        available: u32::try_from(n).map_err(corrupt)?,
-                        requested: line.quantity.get(),
-                    },
-                });
-            }
-        }
-
-        // 4. The order, the key, the quote's link and the audit entry, in one commit.
+        // The order, the quote's link, the spend under every grant of the chain, the key and
+        // the audit entry, in one commit.
         let order = Order::from_quote(quote, OrderId::generate(), cmd.now);
-        sqlx::query(
-            "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(order.id.as_str())
-        .bind(order.agent.as_str())
-        .bind(order.quote_id.as_str())
-        .bind(order.status.as_str())
-        .bind(encode(&order)?)
-        .bind(order.created_at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
-        sqlx::query("UPDATE quotes SET order_id = ? WHERE id = ?")
-            .bind(order.id.as_str())
-            .bind(order.quote_id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(cmd.agent.as_str())
-        .bind(ORDERS_ENDPOINT)
-        .bind(&cmd.idempotency_key)
-        .bind(&cmd.fingerprint)
-        .bind(order.id.as_str())
-        .bind(cmd.now.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        insert_order(&mut tx, &order).await?;
+        grant_rows::record_spend(&mut tx, &chain, &order).await?;
+        remember_key(&mut tx, cmd, &order).await?;
         append(&mut tx, order_placed(&order, &cmd.credential)).await?;
         tx.commit().await.map_err(storage)?;
         Ok(Placed {
@@ -378,4 +331,253 @@ impl Ledger for SqliteLedger {
             .map_err(storage)?;
         u64::try_from(n).map_err(corrupt)
     }
+
+    async fn register_agent(&self, agent: &AgentRecord, by: &Actor) -> Result<(), LedgerError> {
+        let mut tx = self.begin().await?;
+        if !registry::insert(&mut tx, agent).await? {
+            return Err(LedgerError::AgentExists(agent.id.clone()));
+        }
+        append(&mut tx, agent_registered(agent, by)).await?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn agents(&self) -> Result<Vec<AgentRecord>, LedgerError> {
+        registry::all(&mut *self.read().await?).await
+    }
+
+    async fn agent(&self, id: &AgentId) -> Result<Option<AgentRecord>, LedgerError> {
+        registry::load(&mut *self.read().await?, id).await
+    }
+
+    async fn set_agent_status(
+        &self,
+        id: &AgentId,
+        status: AgentStatus,
+        by: &Actor,
+    ) -> Result<AgentRecord, LedgerError> {
+        let mut tx = self.begin().await?;
+        let mut agent = registry::load(&mut tx, id)
+            .await?
+            .ok_or_else(|| LedgerError::AgentNotFound(id.clone()))?;
+        if agent.status == status {
+            return Ok(agent);
+        }
+        registry::set_status(&mut tx, id, status).await?;
+        let record = agent_status_changed(id, status, by, OffsetDateTime::now_utc());
+        append(&mut tx, record).await?;
+        self.commit_trust_change(tx).await?;
+        agent.status = status;
+        Ok(agent)
+    }
+
+    async fn record_grant(&self, grant: &GrantRecord, by: &Actor) -> Result<(), LedgerError> {
+        let mut tx = self.begin().await?;
+        if !grant_rows::insert(&mut tx, grant).await? {
+            return Err(LedgerError::Storage(format!(
+                "token {} is already recorded",
+                grant.jti
+            )));
+        }
+        append(&mut tx, grant_recorded(grant, by)).await?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn ensure_grant(&self, grant: &GrantRecord) -> Result<(), LedgerError> {
+        let mut tx = self.begin().await?;
+        grant_rows::insert(&mut tx, grant).await?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn revoke_grant(
+        &self,
+        jti: &str,
+        reason: &str,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<GrantRecord, LedgerError> {
+        let mut tx = self.begin().await?;
+        let state = grant_rows::state(&mut tx, jti, now)
+            .await?
+            .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
+        if state.revoked_at.is_some() {
+            return Ok(state.grant);
+        }
+        grant_rows::revoke(&mut tx, jti, reason, by, now).await?;
+        append(&mut tx, grant_revoked(&state.grant, reason, by, now)).await?;
+        self.commit_trust_change(tx).await?;
+        Ok(state.grant)
+    }
+
+    async fn grant_state(
+        &self,
+        jti: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<GrantState>, LedgerError> {
+        grant_rows::state(&mut *self.read().await?, jti, now).await
+    }
+
+    async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {
+        let mut conn = self.read().await?;
+        Ok(TrustSnapshot {
+            revoked: grant_rows::revoked(&mut conn, now).await?,
+            suspended: registry::suspended(&mut conn).await?,
+        })
+    }
+
+    fn trust_stamp(&self) -> u64 {
+        self.marker.stamp()
+    }
+}
+
+/// The order an earlier request with the same idempotency key placed, if any; the same key with
+/// another body is refused.
+async fn replayed_order(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+) -> Result<Option<Order>, LedgerError> {
+    let seen = sqlx::query(
+        "SELECT fingerprint, order_id FROM idempotency_keys
+         WHERE agent = ? AND endpoint = ? AND key = ?",
+    )
+    .bind(cmd.agent.as_str())
+    .bind(ORDERS_ENDPOINT)
+    .bind(&cmd.idempotency_key)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(storage)?;
+    let Some(row) = seen else {
+        return Ok(None);
+    };
+    if row.get::<&str, _>(0) != cmd.fingerprint {
+        return Err(LedgerError::IdempotencyMismatch);
+    }
+    let order_id: String = row.get(1);
+    let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
+        .bind(&order_id)
+        .fetch_one(conn)
+        .await
+        .map_err(storage)?;
+    decode(&body).map(Some)
+}
+
+/// The quote of `cmd`: made to its agent, not expired, not ordered yet.
+async fn orderable_quote(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+) -> Result<Quote, LedgerError> {
+    let row = sqlx::query("SELECT body, order_id FROM quotes WHERE id = ? AND agent = ?")
+        .bind(cmd.quote_id.as_str())
+        .bind(cmd.agent.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(storage)?
+        .ok_or_else(|| LedgerError::QuoteNotFound(cmd.quote_id.clone()))?;
+    if let Some(order) = row.get::<Option<String>, _>(1) {
+        return Err(LedgerError::QuoteAlreadyOrdered {
+            quote: cmd.quote_id.clone(),
+            order: OrderId::parse(order).map_err(corrupt)?,
+        });
+    }
+    let quote: Quote = decode(row.get::<&str, _>(0))?;
+    if quote.expires_at <= cmd.now {
+        return Err(LedgerError::QuoteExpired(quote.id));
+    }
+    Ok(quote)
+}
+
+/// The grants the order of `quote` is charged to — the command's grant (recorded if new) and
+/// its ancestors — once the agent is not suspended and every one of them admits the order.
+async fn authorized_chain(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+    quote: &Quote,
+) -> Result<Vec<GrantState>, LedgerError> {
+    grant_rows::insert(&mut *conn, &cmd.grant).await?;
+    let chain = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
+    if registry::is_suspended(conn, &cmd.agent).await? {
+        return Err(LedgerError::AgentSuspended(cmd.agent.clone()));
+    }
+    for link in &chain {
+        admit(link, quote.total)?;
+    }
+    Ok(chain)
+}
+
+/// Takes the stock of every line: a conditional decrement per line; any shortfall is an error,
+/// and the caller's transaction rolls everything back.
+async fn take_stock(conn: &mut SqliteConnection, quote: &Quote) -> Result<(), LedgerError> {
+    for line in &quote.lines {
+        let wanted = i64::from(line.quantity.get());
+        let done =
+            sqlx::query("UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ?")
+                .bind(wanted)
+                .bind(line.sku.as_str())
+                .bind(wanted)
+                .execute(&mut *conn)
+                .await
+                .map_err(storage)?
+                .rows_affected();
+        if done == 0 {
+            let available: Option<i64> =
+                sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
+                    .bind(line.sku.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(storage)?;
+            return Err(match available {
+                None => LedgerError::UnknownSku(line.sku.clone()),
+                Some(n) => LedgerError::InsufficientStock {
+                    sku: line.sku.clone(),
+                    available: u32::try_from(n).map_err(corrupt)?,
+                    requested: line.quantity.get(),
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Stores `order` and links its quote to it.
+async fn insert_order(conn: &mut SqliteConnection, order: &Order) -> Result<(), LedgerError> {
+    sqlx::query(
+        "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(order.id.as_str())
+    .bind(order.agent.as_str())
+    .bind(order.quote_id.as_str())
+    .bind(order.status.as_str())
+    .bind(encode(order)?)
+    .bind(order.created_at.unix_timestamp())
+    .execute(&mut *conn)
+    .await
+    .map_err(storage)?;
+    sqlx::query("UPDATE quotes SET order_id = ? WHERE id = ?")
+        .bind(order.id.as_str())
+        .bind(order.quote_id.as_str())
+        .execute(conn)
+        .await
+        .map_err(storage)?;
+    Ok(())
+}
+
+/// Remembers that `cmd`'s idempotency key placed `order`.
+async fn remember_key(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+    order: &Order,
+) -> Result<(), LedgerError> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(cmd.agent.as_str())
+    .bind(ORDERS_ENDPOINT)
+    .bind(&cmd.idempotency_key)
+    .bind(&cmd.fingerprint)
+    .bind(order.id.as_str())
+    .bind(cmd.now.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(())
 }

@@ -51,3 +51,48 @@ CREATE TABLE IF NOT EXISTS audit_log (
     prev_hash  TEXT NOT NULL,
     hash       TEXT NOT NULL
 ) STRICT;
+
+-- The agent registry. `keys` is a JSON array of public JWKs; `contact` is personal data and
+-- never goes into the audit log.
+CREATE TABLE IF NOT EXISTS agents (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    contact       TEXT NOT NULL,
+    keys          TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+    registered_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS agents_suspended ON agents (id) WHERE status = 'suspended';
+
+-- One row per issued, exchanged or trusted external token. `limits` is the JSON of its
+-- `Limits`; the amounts orders are checked against are copied into columns for queries.
+-- Times are Unix seconds.
+CREATE TABLE IF NOT EXISTS grants (
+    jti           TEXT PRIMARY KEY,
+    parent        TEXT,
+    agent         TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    principal     TEXT,
+    limits        TEXT NOT NULL,
+    currency      TEXT,
+    total_limit   INTEGER,
+    per_order     INTEGER,
+    max_per_day   INTEGER,
+    issued_at     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    revoked_at    INTEGER,
+    revoked_by    TEXT,
+    revoke_reason TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS grants_revoked ON grants (expires_at) WHERE revoked_at IS NOT NULL;
+
+-- What each order spent under each grant of its token's chain (the token's grant and every
+-- ancestor): a grant's spend is the sum of its rows, its daily count the rows of the last 24h.
+CREATE TABLE IF NOT EXISTS grant_spend (
+    jti      TEXT NOT NULL REFERENCES grants (jti),
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    amount   INTEGER NOT NULL CHECK (amount >= 0),
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (jti, order_id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS grant_spend_by_time ON grant_spend (jti, at);

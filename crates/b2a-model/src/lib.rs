@@ -16,6 +16,7 @@
 mod auth;
 mod commerce;
 mod error;
+mod grant;
 mod gtin;
 mod ids;
 mod money;
@@ -26,6 +27,9 @@ pub use commerce::{
     RequestedLine,
 };
 pub use error::ModelError;
+pub use grant::{
+    Confirmation, Consent, GrantViolation, LIMIT_NAMES, Limits, check_capabilities_within,
+};
 pub use gtin::Gtin;
 pub use ids::{AgentId, CountryCode, IdempotencyKey, OrderId, Principal, ProductId, QuoteId, Sku};
 pub use money::{Currency, Money};

@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use b2a_app::Shop;
+use b2a_app::{Governance, Shop};
 use b2a_contract::Contract;
 use b2a_graph::CatalogStore;
 use b2a_ledger::SqliteLedger;
-use b2a_trust::{KeyRing, TokenService};
+use b2a_trust::{DpopVerifier, KeyRing, TokenService, TrustedIssuer};
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, GatewayConfig};
+use crate::{AppState, GatewayConfig, RateLimits};
 
 /// Who this gateway is to its tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +147,14 @@ impl DataDir {
         Ok(TokenService::new(keys, id.issuer, id.audience))
     }
 
+    /// Token issuance, the agent registry and revocation, on this directory's keys and ledger
+    /// (as the CLI uses them beside a running gateway).
+    pub async fn governance(&self) -> Result<Governance, DataDirError> {
+        let tokens = Arc::new(self.token_service()?);
+        let ledger: Arc<dyn b2a_ledger::Ledger> = Arc::new(self.ledger().await?);
+        Ok(Governance::new(ledger, tokens))
+    }
+
     /// The embedded ledger.
     pub async fn ledger(&self) -> Result<SqliteLedger, DataDirError> {
         SqliteLedger::open(&self.path.join("ledger.sqlite"))
@@ -178,17 +186,21 @@ impl DataDir {
         Ok(Shop::new(catalog, ledger, quote_ttl))
     }
 
-    /// Everything a running gateway needs.
+    /// Everything a running gateway needs; tokens of `trusted` issuers are accepted too.
     pub async fn app_state(
         &self,
         config: GatewayConfig,
         quote_ttl: Duration,
+        trusted: Vec<TrustedIssuer>,
     ) -> Result<AppState, DataDirError> {
-        let tokens = Arc::new(self.token_service()?);
+        let tokens = Arc::new(self.token_service()?.with_trusted_issuers(trusted));
         let contract = Arc::new(Contract::load().map_err(|e| DataDirError::Open(e.to_string()))?);
+        let shop = self.shop(quote_ttl).await?;
         Ok(AppState {
-            shop: self.shop(quote_ttl).await?,
-            tokens,
+            governance: Arc::new(Governance::new(Arc::clone(shop.ledger()), tokens)),
+            dpop: Arc::new(DpopVerifier::new(config.dpop_window)),
+            rate_limits: Arc::new(RateLimits::new(&config.rate_limits)),
+            shop,
             contract,
             sparql_gate: crate::AgentGate::new(config.sparql_max_concurrent),
             config: Arc::new(config),

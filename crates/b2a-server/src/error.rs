@@ -3,12 +3,12 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use b2a_app::ShopError;
+use b2a_app::{GovernanceError, ShopError};
 use b2a_contract::{ErrorCode, FieldError};
 use b2a_graph::{GraphError, ValidationReport};
-use b2a_ledger::LedgerError;
+use b2a_ledger::{LedgerError, Refusal};
 use b2a_pricing::PricingError;
-use b2a_trust::TokenError;
+use b2a_trust::{DpopError, TokenError};
 use serde_json::{Value, json};
 
 tokio::task_local! {
@@ -84,6 +84,14 @@ impl ApiError {
         self
     }
 
+    /// Adds a response header with a computed value (skipped if it is not a valid value).
+    pub fn with_header_value(mut self, name: HeaderName, value: String) -> Self {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            self.extras.get_or_insert_default().headers.push((name, v));
+        }
+        self
+    }
+
     /// The code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -137,18 +145,86 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// A 401 with the `WWW-Authenticate` challenge RFC 6750 and RFC 9449 ask for.
+fn unauthorized(code: ErrorCode, detail: String, dpop: bool) -> ApiError {
+    let challenge = if dpop {
+        r#"DPoP realm="b2a", error="invalid_dpop_proof", algs="EdDSA ES256""#
+    } else {
+        r#"Bearer realm="b2a", error="invalid_token""#
+    };
+    ApiError::new(code, detail)
+        .at(if dpop { "DPoP" } else { "Authorization" })
+        .with_header(header::WWW_AUTHENTICATE, challenge)
+}
+
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
+        let detail = e.to_string();
         let code = match e {
+            TokenError::Malformed => ErrorCode::TokenMalformed,
+            TokenError::UnsupportedAlgorithm => ErrorCode::TokenAlgorithmNotAllowed,
+            TokenError::WrongType => ErrorCode::TokenTypeInvalid,
+            TokenError::UnknownKey => ErrorCode::TokenKeyUnknown,
+            TokenError::BadSignature => ErrorCode::TokenSignatureInvalid,
             TokenError::Expired => ErrorCode::TokenExpired,
-            _ => ErrorCode::InvalidToken,
+            TokenError::NotYetValid => ErrorCode::TokenNotYetValid,
+            TokenError::WrongIssuer => ErrorCode::TokenIssuerInvalid,
+            TokenError::WrongAudience => ErrorCode::TokenAudienceInvalid,
+            TokenError::UnknownLimit(_) => ErrorCode::TokenLimitUnknown,
+            TokenError::AboveIssuerCeiling(_) => ErrorCode::TokenAboveIssuerCeiling,
+            TokenError::InvalidClaims(_) | TokenError::CapabilityNotAllowed { .. } => {
+                ErrorCode::TokenClaimsInvalid
+            }
+            // Issuance and exchange: the request asked for something invalid.
+            TokenError::Widening(v) => {
+                return ApiError::new(ErrorCode::TokenExchangeWider, detail)
+                    .at(format!("/{}", v.field.replace('.', "/")));
+            }
+            TokenError::InvalidGrant(v) => {
+                return ApiError::new(ErrorCode::ValidationFailed, detail)
+                    .at(format!("/{}", v.field.replace('.', "/")));
+            }
+            TokenError::InvalidLifetime => {
+                return ApiError::new(ErrorCode::ValidationFailed, detail).at("/ttl_seconds");
+            }
+            other => return ApiError::internal(other),
         };
-        ApiError::new(code, e.to_string())
-            .at("Authorization")
-            .with_header(
-                header::WWW_AUTHENTICATE,
-                r#"Bearer realm="b2a", error="invalid_token""#,
-            )
+        unauthorized(code, detail, false)
+    }
+}
+
+impl From<DpopError> for ApiError {
+    fn from(e: DpopError) -> Self {
+        let code = match e {
+            DpopError::Missing => ErrorCode::DpopProofRequired,
+            DpopError::Replayed => ErrorCode::DpopProofReplayed,
+            _ => ErrorCode::DpopProofInvalid,
+        };
+        unauthorized(code, e.to_string(), true)
+    }
+}
+
+impl From<GovernanceError> for ApiError {
+    fn from(e: GovernanceError) -> Self {
+        let detail = e.to_string();
+        match e {
+            GovernanceError::Token(t) => t.into(),
+            GovernanceError::Ledger(l) => l.into(),
+            GovernanceError::Refused(Refusal::AgentSuspended) => {
+                ApiError::new(ErrorCode::AgentSuspended, detail).at("Authorization")
+            }
+            GovernanceError::Refused(_) => unauthorized(ErrorCode::TokenRevoked, detail, false),
+            GovernanceError::AgentNotRegistered(_) => {
+                ApiError::new(ErrorCode::AgentNotRegistered, detail).at("/agent")
+            }
+            GovernanceError::KeyNotRegistered { .. } => {
+                ApiError::new(ErrorCode::KeyNotRegistered, detail).at("/cnf/jkt")
+            }
+            GovernanceError::InvalidKey { index, .. } => {
+                ApiError::new(ErrorCode::ValidationFailed, detail).at(format!("/keys/{index}"))
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 
@@ -168,6 +244,10 @@ impl From<ShopError> for ApiError {
             ShopError::ProductNotFound(_) => ApiError::new(ErrorCode::ProductNotFound, detail),
             ShopError::QuoteNotFound(_) => ApiError::new(ErrorCode::QuoteNotFound, detail),
             ShopError::OrderNotFound(_) => ApiError::new(ErrorCode::OrderNotFound, detail),
+            ShopError::CategoryNotAllowed { index, .. } => {
+                ApiError::new(ErrorCode::CategoryNotAllowed, detail)
+                    .at(format!("/lines/{index}/sku"))
+            }
             ShopError::Pricing(PricingError::MixedCurrencies(..)) => {
                 ApiError::new(ErrorCode::MixedCurrencies, detail).at("/lines")
             }
@@ -195,6 +275,23 @@ impl From<LedgerError> for ApiError {
                 "this Idempotency-Key was already used with a different request body; use a new key for a new order",
             )
             .at("Idempotency-Key"),
+            LedgerError::GrantRevoked(_) => unauthorized(ErrorCode::TokenRevoked, detail, false),
+            LedgerError::AgentSuspended(_) => ApiError::new(ErrorCode::AgentSuspended, detail),
+            LedgerError::PerOrderLimitExceeded { .. } => {
+                ApiError::new(ErrorCode::PerOrderLimitExceeded, detail).at("/quote_id")
+            }
+            LedgerError::BudgetExceeded { .. } => {
+                ApiError::new(ErrorCode::BudgetExceeded, detail).at("/quote_id")
+            }
+            LedgerError::DailyOrderLimitReached { .. } => {
+                ApiError::new(ErrorCode::DailyOrderLimitReached, detail)
+            }
+            LedgerError::LimitCurrencyMismatch { .. } => {
+                ApiError::new(ErrorCode::LimitCurrencyMismatch, detail).at("/quote_id")
+            }
+            LedgerError::GrantNotFound(_) => ApiError::new(ErrorCode::TokenNotFound, detail).at("jti"),
+            LedgerError::AgentNotFound(_) => ApiError::new(ErrorCode::AgentNotFound, detail).at("id"),
+            LedgerError::AgentExists(_) => ApiError::new(ErrorCode::AgentExists, detail).at("/id"),
             other => ApiError::internal(other),
         }
     }

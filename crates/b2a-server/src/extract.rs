@@ -2,39 +2,56 @@
 //! and the Idempotency-Key header. Each refuses with a problem response before a handler runs.
 
 use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use b2a_app::Caller;
-use b2a_contract::{ErrorCode, OrderRequestBody, QuoteRequestBody};
+use b2a_contract::{
+    AgentRegistrationBody, ErrorCode, OrderRequestBody, QuoteRequestBody, RevocationBody,
+    TokenExchangeBody, TokenRequestBody,
+};
+use b2a_ledger::Actor;
 use b2a_model::Capability;
-use b2a_trust::Claims;
+use b2a_trust::{Claims, DpopError};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, RateClass, RateState};
 
-/// A capability a route needs, as a type.
+/// What a route needs of a token, as a type: a capability (or none beyond a valid token) and
+/// the rate-limit class its requests count against.
 pub(crate) trait Need: Send + Sync + 'static {
-    const CAP: Capability;
+    const CAP: Option<Capability>;
+    const CLASS: RateClass;
 }
 
 macro_rules! needs {
-    ($($name:ident => $cap:ident),* $(,)?) => {$(
+    ($($name:ident => $cap:expr, $class:ident;)*) => {$(
         #[derive(Debug)]
         pub(crate) struct $name;
         impl Need for $name {
-            const CAP: Capability = Capability::$cap;
+            const CAP: Option<Capability> = $cap;
+            const CLASS: RateClass = RateClass::$class;
         }
     )*};
 }
 
-needs!(CatalogSparql => CatalogSparql, CatalogRead => CatalogRead, QuotesWrite => QuotesWrite, OrdersWrite => OrdersWrite,
-       OrdersRead => OrdersRead, AuditRead => AuditRead, Admin => Admin);
+needs! {
+    CatalogRead => Some(Capability::CatalogRead), Catalog;
+    CatalogSparql => Some(Capability::CatalogSparql), Sparql;
+    QuotesWrite => Some(Capability::QuotesWrite), Quotes;
+    OrdersWrite => Some(Capability::OrdersWrite), Orders;
+    OrdersRead => Some(Capability::OrdersRead), Orders;
+    AuditRead => Some(Capability::AuditRead), Audit;
+    Admin => Some(Capability::Admin), Admin;
+    AnyToken => None, Tokens;
+}
 
-/// A verified token that carries the capability `N`.
+/// A verified token in good standing (not revoked, agent not suspended, DPoP proof valid when
+/// the token is bound) that carries what `N` needs, within its agent's rate limit.
 #[derive(Debug)]
 pub(crate) struct Grant<N> {
     pub(crate) claims: Claims,
@@ -44,50 +61,104 @@ pub(crate) struct Grant<N> {
 impl<N> Grant<N> {
     /// The acting agent.
     pub(crate) fn caller(&self) -> Caller {
-        Caller {
-            agent: self.claims.sub.clone(),
-            principal: self.claims.principal.clone(),
+        Caller::from_claims(&self.claims)
+    }
+
+    /// The holder, as the audit log names it.
+    pub(crate) fn actor(&self) -> Actor {
+        Actor {
+            name: self.claims.actor(),
             credential: self.claims.jti.clone(),
         }
     }
+}
+
+/// Where the rate-limit middleware finds the state of the bucket a request drew from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RateSlot(pub(crate) Arc<OnceLock<RateState>>);
+
+/// The token of `Authorization: Bearer <token>` or `Authorization: DPoP <token>`.
+fn presented_token(parts: &Parts) -> Result<&str, ApiError> {
+    let missing = || {
+        ApiError::new(
+            ErrorCode::MissingToken,
+            "send a capability token as `Authorization: Bearer <token>` (or `DPoP <token>` with a DPoP proof)",
+        )
+        .at("Authorization")
+        .with_header(header::WWW_AUTHENTICATE, r#"Bearer realm="b2a", DPoP algs="EdDSA ES256""#)
+    };
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop"))
+                .then_some(rest)
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(missing)
+}
+
+/// Checks the DPoP proof of a bound token for this request.
+fn check_dpop(parts: &Parts, state: &AppState, token: &str, jkt: &str) -> Result<(), ApiError> {
+    let mut proofs = parts.headers.get_all("dpop").iter();
+    let proof = match (proofs.next(), proofs.next()) {
+        (Some(p), None) => p
+            .to_str()
+            .map_err(|_| DpopError::Malformed("not ASCII".into()))?,
+        (None, _) => return Err(DpopError::Missing.into()),
+        (Some(_), Some(_)) => {
+            return Err(DpopError::Malformed("send exactly one DPoP header".into()).into());
+        }
+    };
+    let htu = format!("{}{}", state.config.public_url, parts.uri.path());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    state
+        .dpop
+        .verify(proof, parts.method.as_str(), &htu, token, jkt, now)
+        .map_err(ApiError::from)
 }
 
 impl<N: Need> FromRequestParts<AppState> for Grant<N> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let missing = || {
-            ApiError::new(
-                ErrorCode::MissingToken,
-                "send a capability token as `Authorization: Bearer <token>`",
-            )
-            .at("Authorization")
-            .with_header(header::WWW_AUTHENTICATE, r#"Bearer realm="b2a""#)
-        };
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(missing)?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(missing)?;
-        let claims = state.tokens.verify(token)?;
-        if !claims.allows(N::CAP) {
+        let token = presented_token(parts)?;
+        let claims = state.governance.admit(token).await?;
+        if let Some(cnf) = &claims.cnf {
+            check_dpop(parts, state, token, &cnf.jkt)?;
+        }
+        if let Some(cap) = N::CAP
+            && !claims.allows(cap)
+        {
             return Err(ApiError::new(
                 ErrorCode::InsufficientCapability,
-                format!(
-                    "this route needs the capability `{}`, which the token does not carry",
-                    N::CAP
-                ),
+                format!("this route needs the capability `{cap}`, which the token does not carry"),
             )
             .at("Authorization"));
+        }
+        let rate = state.rate_limits.check(N::CLASS, claims.sub.as_str());
+        let (Ok(bucket) | Err(bucket)) = rate;
+        if let Some(slot) = parts.extensions.get::<RateSlot>() {
+            let _ = slot.0.set(bucket);
+        }
+        if rate.is_err() {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "agent {} sent more `{}` requests than its rate ({} at once); retry in {} s",
+                    claims.sub,
+                    N::CLASS.as_str(),
+                    bucket.limit,
+                    bucket.reset_seconds
+                ),
+            )
+            .with_header_value(header::RETRY_AFTER, bucket.reset_seconds.to_string()));
         }
         Ok(Grant {
             claims,
@@ -107,6 +178,22 @@ impl WireRequest for QuoteRequestBody {
 
 impl WireRequest for OrderRequestBody {
     const SCHEMA: &'static str = "order-request";
+}
+
+impl WireRequest for TokenRequestBody {
+    const SCHEMA: &'static str = "token-request";
+}
+
+impl WireRequest for TokenExchangeBody {
+    const SCHEMA: &'static str = "token-exchange";
+}
+
+impl WireRequest for RevocationBody {
+    const SCHEMA: &'static str = "token-revocation";
+}
+
+impl WireRequest for AgentRegistrationBody {
+    const SCHEMA: &'static str = "agent-registration";
 }
 
 /// A JSON body that its schema accepted, and the digest of its canonical form (for
@@ -251,5 +338,28 @@ where
         T::try_from(text)
             .map(PathId)
             .map_err(|e| invalid(e.to_string()))
+    }
+}
+
+/// A JSON body that may be left out entirely (no `Content-Type`, no bytes); when sent, it is
+/// validated like [`Valid`].
+#[derive(Debug)]
+pub(crate) struct OptionalBody<T>(pub(crate) Option<T>);
+
+impl<T: WireRequest> FromRequest<AppState> for OptionalBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let empty = !req.headers().contains_key(header::CONTENT_TYPE)
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|v| v.as_bytes() == b"0");
+        if empty {
+            return Ok(OptionalBody(None));
+        }
+        Valid::<T>::from_request(req, state)
+            .await
+            .map(|v| OptionalBody(Some(v.body)))
     }
 }

@@ -8,12 +8,14 @@ mod datadir;
 mod error;
 mod extract;
 mod gate;
+mod ratelimit;
 mod routes;
 mod state;
 
 pub use datadir::{DataDir, DataDirError, Identity};
 pub use error::ApiError;
 pub use gate::AgentGate;
+pub use ratelimit::{Rate, RateClass, RateLimits, RateState};
 pub use routes::router;
 pub use state::{AppState, GatewayConfig};
 

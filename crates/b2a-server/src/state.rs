@@ -1,8 +1,12 @@
 use std::sync::Arc;
 
-use b2a_app::Shop;
+use std::collections::BTreeMap;
+
+use b2a_app::{Governance, Shop};
 use b2a_contract::Contract;
-use b2a_trust::TokenService;
+use b2a_trust::DpopVerifier;
+
+use crate::{Rate, RateClass, RateLimits};
 
 /// Settings of a running gateway.
 #[derive(Debug, Clone)]
@@ -23,6 +27,10 @@ pub struct GatewayConfig {
     pub sparql_max_rows: usize,
     /// SPARQL queries one agent may run at once.
     pub sparql_max_concurrent: usize,
+    /// Per-agent rates of each class of requests (classes left out keep their default).
+    pub rate_limits: BTreeMap<RateClass, Rate>,
+    /// How old a DPoP proof's `iat` may be.
+    pub dpop_window: std::time::Duration,
 }
 
 impl GatewayConfig {
@@ -41,8 +49,12 @@ impl GatewayConfig {
 pub struct AppState {
     /// The operations.
     pub shop: Shop,
-    /// Token issuance and verification.
-    pub tokens: Arc<TokenService>,
+    /// Tokens, the agent registry, revocations.
+    pub governance: Arc<Governance>,
+    /// DPoP proofs of key-bound tokens, with their replay cache.
+    pub dpop: Arc<DpopVerifier>,
+    /// Per-agent rate limits.
+    pub rate_limits: Arc<RateLimits>,
     /// The wire contract.
     pub contract: Arc<Contract>,
     /// Settings.

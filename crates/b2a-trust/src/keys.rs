@@ -60,11 +60,27 @@ fn thumbprint(x: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// The brand's signing keys, kept in `<data>/keys/` with owner-only permissions.
+/// The brand's signing keys, kept in `<data>/keys/` with owner-only permissions. The newest
+/// key signs; every key in the directory verifies. Retired keys move to `keys/retired/`.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
+    dir: PathBuf,
+    /// The key files this ring was read from, sorted.
+    files: Vec<PathBuf>,
     active: SigningKeyInfo,
     all: Vec<SigningKeyInfo>,
+}
+
+fn key_files(dir: &Path) -> Result<Vec<PathBuf>, TokenError> {
+    let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "p8"))
+        .collect();
+    // File names start with a creation timestamp, so the last one is the newest.
+    files.sort();
+    Ok(files)
 }
 
 impl KeyRing {
@@ -74,25 +90,69 @@ impl KeyRing {
         let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", dir.display()));
         fs::create_dir_all(&dir).map_err(io)?;
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
-        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(io)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "p8"))
-            .collect();
-        // File names start with a creation timestamp, so the last one is the newest.
-        files.sort();
+        if key_files(&dir)?.is_empty() {
+            Self::create(&dir)?;
+        }
+        Self::read(dir)
+    }
+
+    fn read(dir: PathBuf) -> Result<Self, TokenError> {
+        let files = key_files(&dir)?;
         let mut all = Vec::with_capacity(files.len());
         for path in &files {
+            let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", path.display()));
             let der = fs::read(path).map_err(io)?;
             let key = SigningKey::from_pkcs8_der(&der)
                 .map_err(|e| TokenError::KeyStore(format!("{}: {e}", path.display())))?;
             all.push(SigningKeyInfo::from_signing_key(&key)?);
         }
-        if all.is_empty() {
-            all.push(Self::create(&dir)?);
+        let active = all
+            .last()
+            .cloned()
+            .ok_or_else(|| TokenError::KeyStore(format!("{}: no signing key", dir.display())))?;
+        Ok(Self {
+            dir,
+            files,
+            active,
+            all,
+        })
+    }
+
+    /// The ring as the directory now holds it, if its key files changed since this one was read.
+    pub fn reload_if_changed(&self) -> Result<Option<Self>, TokenError> {
+        if key_files(&self.dir)? == self.files {
+            return Ok(None);
         }
-        let active = all.last().cloned().ok_or(TokenError::UnknownKey)?;
-        Ok(Self { active, all })
+        Self::read(self.dir.clone()).map(Some)
+    }
+
+    /// Creates a new key that signs from now on; the older keys keep verifying.
+    pub fn rotate(&self) -> Result<Self, TokenError> {
+        Self::create(&self.dir)?;
+        Self::read(self.dir.clone())
+    }
+
+    /// Retires a key that no longer signs: tokens it signed stop verifying. The file moves to
+    /// `keys/retired/`. The signing key cannot be retired (rotate first).
+    pub fn retire(&self, kid: &str) -> Result<Self, TokenError> {
+        if self.active.kid == kid {
+            return Err(TokenError::KeyStore(format!(
+                "{kid} is the signing key; rotate first, then retire it"
+            )));
+        }
+        let index = self
+            .all
+            .iter()
+            .position(|k| k.kid == kid)
+            .ok_or(TokenError::UnknownKey)?;
+        let from = &self.files[index];
+        let retired = self.dir.join("retired");
+        let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", retired.display()));
+        fs::create_dir_all(&retired).map_err(io)?;
+        fs::set_permissions(&retired, fs::Permissions::from_mode(0o700)).map_err(io)?;
+        let name = from.file_name().ok_or(TokenError::UnknownKey)?;
+        fs::rename(from, retired.join(name)).map_err(io)?;
+        Self::read(self.dir.clone())
     }
 
     fn create(dir: &Path) -> Result<SigningKeyInfo, TokenError> {
@@ -101,8 +161,9 @@ impl KeyRing {
         let der = key
             .to_pkcs8_der()
             .map_err(|e| TokenError::KeyStore(e.to_string()))?;
-        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let path = dir.join(format!("{stamp:012}-{}.p8", info.kid));
+        // Nanoseconds, so that two rotations in one second still sort in creation order.
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        let path = dir.join(format!("{stamp:021}-{}.p8", info.kid));
         let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", path.display()));
         let mut f = fs::OpenOptions::new()
             .write(true)
@@ -113,6 +174,21 @@ impl KeyRing {
         f.write_all(der.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
         Ok(info)
+    }
+
+    /// The keys, oldest first.
+    pub fn all(&self) -> &[SigningKeyInfo] {
+        &self.all
+    }
+
+    /// How many keys verify.
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    /// Whether the ring is empty (never: a ring always has its signing key).
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
     }
 
     /// The key that signs new tokens.

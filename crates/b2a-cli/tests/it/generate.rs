@@ -93,6 +93,19 @@ fn a_generated_catalog_loads_publishes_and_is_searchable() {
     let _gw = start("serve", &data, port, &[]);
     let out = run(b2a()
         .args([
+            "agents",
+            "register",
+            "gen-test",
+            "--name",
+            "Generator test",
+            "--contact",
+            "dev@example.org",
+            "--data",
+        ])
+        .arg(&data));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(b2a()
+        .args([
             "token",
             "issue",
             "--role",

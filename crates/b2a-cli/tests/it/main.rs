@@ -213,7 +213,7 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
                 "--role",
                 "agent",
                 "--agent",
-                "x",
+                "demo-shopper",
                 "--cap",
                 "audit:read",
                 "--data",
@@ -233,6 +233,114 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
     assert!(health.contains("\"catalog_version\":1"), "{health}");
     let (status, _) = get(port, "/v1/products?limit=1", Some(&old_agent));
     assert_eq!(status, 200, "tokens of the first run stay valid");
+}
+
+#[test]
+fn governance_commands_work_beside_a_running_gateway() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("vercors");
+    let port = free_port();
+    let _gw = demo(&data, port, &[]);
+    let cli = |args: &[&str]| {
+        let out = run(b2a().args(args).arg("--data").arg(&data));
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout).trim().to_owned()
+    };
+    let refused = |args: &[&str]| {
+        let out = run(b2a().args(args).arg("--data").arg(&data));
+        assert!(!out.status.success(), "{args:?} should fail");
+        text(&out.stderr)
+    };
+
+    // Agent tokens go to registered agents only.
+    assert!(
+        refused(&["token", "issue", "--role", "agent", "--agent", "shop-bot"])
+            .contains("not registered")
+    );
+    cli(&[
+        "agents",
+        "register",
+        "shop-bot",
+        "--name",
+        "Shop Bot",
+        "--contact",
+        "dev@bot.example",
+    ]);
+    assert!(cli(&["agents", "list"]).contains("shop-bot\tactive"));
+    let limited = cli(&[
+        "token",
+        "issue",
+        "--role",
+        "agent",
+        "--agent",
+        "shop-bot",
+        "--cap",
+        "catalog:read",
+        "--currency",
+        "EUR",
+        "--per-order",
+        "200.00",
+        "--total",
+        "300.00",
+        "--max-orders-per-day",
+        "5",
+    ]);
+    let (status, body) = get(port, "/v1/tokens/self", Some(&limited));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"total\":30000") && body.contains("\"per_order\":20000"),
+        "{body}"
+    );
+    assert!(
+        refused(&[
+            "token", "issue", "--role", "agent", "--agent", "shop-bot", "--total", "300.00"
+        ])
+        .contains("--currency")
+    );
+
+    // A suspension by the CLI is refused by the running gateway at once; reactivation restores.
+    cli(&["agents", "suspend", "shop-bot"]);
+    let (status, body) = get(port, "/v1/products?limit=1", Some(&limited));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("agent_suspended"), "{body}");
+    cli(&["agents", "reactivate", "shop-bot"]);
+    let (status, _) = get(port, "/v1/products?limit=1", Some(&limited));
+    assert_eq!(status, 200);
+
+    // Rotation: the CLI's next token is signed by the new key, which the gateway accepts;
+    // tokens of the old key keep working.
+    let before = cli(&["keys", "list"]);
+    cli(&["keys", "rotate"]);
+    let after = cli(&["keys", "list"]);
+    assert_eq!(after.lines().count(), before.lines().count() + 1, "{after}");
+    let fresh = cli(&[
+        "token",
+        "issue",
+        "--role",
+        "agent",
+        "--agent",
+        "shop-bot",
+        "--cap",
+        "catalog:read",
+    ]);
+    assert_eq!(get(port, "/v1/products?limit=1", Some(&fresh)).0, 200);
+    assert_eq!(get(port, "/v1/products?limit=1", Some(&limited)).0, 200);
+    let (_, jwks) = get(port, "/.well-known/jwks.json", None);
+    assert_eq!(jwks.matches("\"kid\"").count(), 2, "{jwks}");
+
+    // Revocation by the CLI: refused at once.
+    let self_status = get(port, "/v1/tokens/self", Some(&fresh)).1;
+    let jti = self_status
+        .split("\"jti\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("jti")
+        .to_owned();
+    cli(&["token", "revoke", "--reason", "leaked", &jti]);
+    let (status, body) = get(port, "/v1/products?limit=1", Some(&fresh));
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("token_revoked"), "{body}");
+    assert!(refused(&["token", "revoke", "no-such-jti"]).contains("no token"));
 }
 
 const DEMO_CATALOG: &str = concat!(

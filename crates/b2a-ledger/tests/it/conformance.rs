@@ -10,15 +10,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use b2a_audit::AuditEntry;
-use b2a_ledger::{Ledger, LedgerError, PlaceOrder, Placed};
-use b2a_model::{OrderId, OrderStatus, QuoteId};
+use b2a_ledger::{AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
+use b2a_model::{Currency, Limits, Money, OrderId, OrderStatus, Principal, QuoteId};
 use time::Duration;
 use tokio::sync::Barrier;
 use tokio::task::JoinHandle;
 
 use crate::fixtures::{
-    ORDER_JTI, QUOTE_JTI, Snapshot, agent, audit_log, create, expires, on_hand, order_cmd, quote,
-    record, refused, seed, sku, verified_audit_log,
+    ORDER_JTI, QUOTE_JTI, Snapshot, actions, agent, audit_log, child, cli, create, eur, eur_limits,
+    expires, grant, issue, now, on_hand, operator, order_cmd, order_under, quote, quote_at, record,
+    refused, register, registration, revoke, seed, set_status, sku, usage, valid_at,
+    verified_audit_log,
 };
 
 /// A ledger being opened on the store under test.
@@ -647,4 +649,694 @@ pub(crate) async fn two_handles_never_oversell(open: Opener<'_>) {
     assert_eq!(a.order_count().await.expect("count"), u64::from(UNITS));
     let log = verified_audit_log(b.as_ref()).await;
     assert_eq!(log.len(), AGENTS + UNITS as usize);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. The agent registry
+
+/// Agents register once, list by id and read back as registered; the audit entry names the
+/// agent and counts its keys but never holds its contact.
+pub(crate) async fn agents_register_once_and_list_by_id(ledger: &dyn Ledger) {
+    for id in ["carol", "alice", "bob"] {
+        register(ledger, id).await;
+    }
+    let err = ledger
+        .register_agent(&registration("alice"), &operator())
+        .await
+        .expect_err("a second registration is refused");
+    assert!(
+        matches!(&err, LedgerError::AgentExists(id) if *id == agent("alice")),
+        "got {err:?}"
+    );
+
+    let listed = ledger.agents().await.expect("agents are listed");
+    let ids: Vec<&str> = listed.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["alice", "bob", "carol"]);
+    assert_eq!(listed[0], registration("alice"), "reads back as registered");
+    assert_eq!(
+        ledger.agent(&agent("bob")).await.expect("read"),
+        Some(registration("bob"))
+    );
+    assert_eq!(ledger.agent(&agent("dave")).await.expect("read"), None);
+
+    let log = verified_audit_log(ledger).await;
+    assert_eq!(
+        log.len(),
+        3,
+        "one entry per registration, none for the refusal"
+    );
+    let carol = &log[0].record;
+    assert_eq!(carol.action, "agent.registered");
+    assert_eq!(carol.subject, "carol");
+    assert_eq!(carol.actor, operator().name);
+    assert_eq!(carol.credential, operator().credential);
+    assert_eq!(carol.details["name"], "Agent carol");
+    assert_eq!(carol.details["keys"], 1);
+    for entry in &log {
+        assert!(
+            !entry.record.details.to_string().contains("dev@"),
+            "the contact is personal data: {entry:?}"
+        );
+    }
+}
+
+/// Suspension and reactivation are audited and move the trust stamp once per change; setting
+/// the status an agent already has records nothing; the snapshot lists suspended agents.
+pub(crate) async fn suspension_is_audited_once_per_change(ledger: &dyn Ledger) {
+    register(ledger, "alice").await;
+    register(ledger, "bob").await;
+    let alice = agent("alice");
+    let initial = ledger.trust_stamp();
+
+    let suspended = set_status(ledger, "alice", AgentStatus::Suspended).await;
+    assert_eq!(suspended.status, AgentStatus::Suspended);
+    assert_eq!(suspended.contact, registration("alice").contact);
+    let after_suspension = ledger.trust_stamp();
+    assert_ne!(after_suspension, initial, "a suspension moves the stamp");
+    let snapshot = ledger.trust_snapshot(now()).await.expect("snapshot");
+    assert_eq!(snapshot.suspended, [alice.clone()].into());
+    assert!(snapshot.revoked.is_empty());
+    assert_eq!(
+        ledger.agent(&alice).await.expect("read").map(|a| a.status),
+        Some(AgentStatus::Suspended)
+    );
+
+    let again = set_status(ledger, "alice", AgentStatus::Suspended).await;
+    assert_eq!(again.status, AgentStatus::Suspended);
+    let unchanged = set_status(ledger, "bob", AgentStatus::Active).await;
+    assert_eq!(unchanged, registration("bob"));
+    assert_eq!(
+        ledger.trust_stamp(),
+        after_suspension,
+        "no change, no stamp"
+    );
+
+    let reactivated = set_status(ledger, "alice", AgentStatus::Active).await;
+    assert_eq!(reactivated, registration("alice"));
+    assert_ne!(
+        ledger.trust_stamp(),
+        after_suspension,
+        "a reactivation moves it"
+    );
+    let snapshot = ledger.trust_snapshot(now()).await.expect("snapshot");
+    assert!(snapshot.suspended.is_empty());
+
+    let err = ledger
+        .set_agent_status(&agent("dave"), AgentStatus::Suspended, &operator())
+        .await
+        .expect_err("unknown agent");
+    assert!(
+        matches!(&err, LedgerError::AgentNotFound(id) if *id == agent("dave")),
+        "got {err:?}"
+    );
+
+    let log = verified_audit_log(ledger).await;
+    let changes: Vec<(&str, &str)> = log[2..]
+        .iter()
+        .map(|e| (e.record.action.as_str(), e.record.subject.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("agent.suspended", "alice"), ("agent.reactivated", "alice")],
+        "one entry per change, none for the no-ops"
+    );
+    assert_eq!(log[2].record.actor, operator().name);
+    assert_eq!(log[2].record.credential, operator().credential);
+    assert_eq!(log[2].record.details["status"], "suspended");
+}
+
+/// A suspension or revocation committed through another handle on the same store (the CLI
+/// beside a running gateway) moves this handle's trust stamp and shows in its snapshot.
+pub(crate) async fn trust_changes_reach_every_handle(open: Opener<'_>) {
+    let gateway = open().await;
+    let host = open().await;
+    register(gateway.as_ref(), "alice").await;
+    issue(
+        gateway.as_ref(),
+        &grant("jti-alice", "alice", Limits::default()),
+    )
+    .await;
+    let initial = gateway.trust_stamp();
+
+    host.set_agent_status(&agent("alice"), AgentStatus::Suspended, &cli())
+        .await
+        .expect("the CLI suspends");
+    let after_suspension = gateway.trust_stamp();
+    assert_ne!(
+        after_suspension, initial,
+        "the gateway sees the CLI's suspension"
+    );
+    let snapshot = gateway.trust_snapshot(now()).await.expect("snapshot");
+    assert!(snapshot.suspended.contains(&agent("alice")));
+
+    host.revoke_grant("jti-alice", "compromised", &cli(), now())
+        .await
+        .expect("the CLI revokes");
+    let after_revocation = gateway.trust_stamp();
+    assert_ne!(after_revocation, after_suspension, "and its revocation");
+    let snapshot = gateway.trust_snapshot(now()).await.expect("snapshot");
+    assert_eq!(snapshot.revoked, ["jti-alice".to_owned()].into());
+    assert_eq!(host.trust_stamp(), after_revocation, "both handles agree");
+
+    // No-ops through the gateway move nothing.
+    gateway
+        .revoke_grant("jti-alice", "again", &operator(), now())
+        .await
+        .expect("revoking again is fine");
+    gateway
+        .set_agent_status(&agent("alice"), AgentStatus::Suspended, &operator())
+        .await
+        .expect("suspending again is fine");
+    assert_eq!(host.trust_stamp(), after_revocation);
+
+    let log = verified_audit_log(host.as_ref()).await;
+    let by_cli: Vec<&str> = log
+        .iter()
+        .filter(|e| e.record.actor == cli().name)
+        .map(|e| e.record.action.as_str())
+        .collect();
+    assert_eq!(by_cli, ["agent.suspended", "token.revoked"]);
+    assert_eq!(log.len(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. Grants
+
+/// Issued tokens are audited as `token.issued`, exchanged ones as `token.exchanged`; a grant
+/// reads back as recorded; `ensure_grant` never overwrites nor audits.
+pub(crate) async fn record_grant_audits_issue_and_exchange(ledger: &dyn Ledger) {
+    let mut parent = grant("jti-parent", "alice", eur_limits(10_000, Some(5_000)));
+    parent.principal = Some(Principal::parse("pp-7f3a").expect("principal"));
+    let kid = child("jti-child", &parent, eur_limits(4_000, Some(2_000)));
+    issue(ledger, &parent).await;
+    issue(ledger, &kid).await;
+    ledger
+        .record_grant(&parent, &operator())
+        .await
+        .expect_err("a jti is recorded once");
+    ledger
+        .ensure_grant(&grant("jti-parent", "bob", Limits::default()))
+        .await
+        .expect("ensuring a known grant is fine");
+
+    for g in [&parent, &kid] {
+        let state = ledger
+            .grant_state(&g.jti, now())
+            .await
+            .expect("read")
+            .expect("recorded");
+        assert_eq!(&state.grant, g, "reads back as recorded, never overwritten");
+        assert_eq!(state.revoked_at, None);
+        assert_eq!((state.spent, state.orders_last_24h), (0, 0));
+    }
+    assert!(
+        ledger
+            .grant_state("jti-none", now())
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    let log = verified_audit_log(ledger).await;
+    assert_eq!(log.len(), 2, "one entry per recorded token");
+    let (issued, exchanged) = (&log[0].record, &log[1].record);
+    assert_eq!(issued.action, "token.issued");
+    assert_eq!(issued.subject, "jti-parent");
+    assert_eq!(issued.actor, operator().name);
+    assert_eq!(issued.credential, operator().credential);
+    assert_eq!(issued.details["role"], "agent");
+    assert_eq!(issued.details["agent"], "alice");
+    assert_eq!(issued.details["principal"], "pp-7f3a");
+    assert_eq!(issued.details["limits"]["total"], 10_000);
+    assert_eq!(issued.details["parent"], serde_json::Value::Null);
+    assert_eq!(issued.details["expires_at"], "2026-11-23T08:00:00Z");
+    assert_eq!(exchanged.action, "token.exchanged");
+    assert_eq!(exchanged.subject, "jti-child");
+    assert_eq!(exchanged.details["parent"], "jti-parent");
+    assert_eq!(exchanged.details["limits"]["per_order"], 2_000);
+}
+
+/// Revocation is audited once and moves the trust stamp once; the revoked token stays in the
+/// snapshot until a minute after it expires.
+pub(crate) async fn revocation_is_idempotent_and_audited_once(ledger: &dyn Ledger) {
+    let g = grant("jti-g", "alice", Limits::default());
+    issue(ledger, &g).await;
+    let initial = ledger.trust_stamp();
+
+    assert_eq!(revoke(ledger, "jti-g").await, g, "returns the grant");
+    let after = ledger.trust_stamp();
+    assert_ne!(after, initial);
+    let again = ledger
+        .revoke_grant(
+            "jti-g",
+            "another reason",
+            &operator(),
+            now() + Duration::hours(1),
+        )
+        .await
+        .expect("revoking again is fine");
+    assert_eq!(again, g);
+    assert_eq!(ledger.trust_stamp(), after, "nothing changed");
+    let state = ledger
+        .grant_state("jti-g", now())
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(state.revoked_at, Some(now()), "the first revocation's time");
+
+    let err = ledger
+        .revoke_grant("jti-none", "why not", &operator(), now())
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(&err, LedgerError::GrantNotFound(jti) if jti == "jti-none"),
+        "got {err:?}"
+    );
+
+    let log = verified_audit_log(ledger).await;
+    let revoked: Vec<_> = log
+        .iter()
+        .filter(|e| e.record.action == "token.revoked")
+        .collect();
+    assert_eq!(revoked.len(), 1, "one entry");
+    assert_eq!(revoked[0].record.subject, "jti-g");
+    assert_eq!(revoked[0].record.details["reason"], "key leaked");
+    assert_eq!(revoked[0].record.actor, operator().name);
+
+    for (at, listed) in [
+        (now(), true),
+        (g.expires_at + Duration::seconds(59), true),
+        (g.expires_at + Duration::seconds(60), false),
+    ] {
+        let snapshot = ledger.trust_snapshot(at).await.expect("snapshot");
+        assert_eq!(snapshot.revoked.contains("jti-g"), listed, "at {at}");
+    }
+}
+
+/// A revoked token places nothing, nor does any token exchanged from it.
+pub(crate) async fn a_revoked_grant_places_no_order(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let parent = grant("jti-parent", "alice", Limits::default());
+    let kid = child("jti-child", &parent, Limits::default());
+    issue(ledger, &parent).await;
+    issue(ledger, &kid).await;
+    revoke(ledger, "jti-parent").await;
+    let q = quote("alice", &[("VC-A", 1)]);
+    create(ledger, &q).await;
+
+    for (g, key) in [(&parent, "key-1"), (&kid, "key-2")] {
+        let err = refused(ledger, &order_under(&q, key, g), &["VC-A"]).await;
+        assert!(
+            matches!(&err, LedgerError::GrantRevoked(jti) if jti == "jti-parent"),
+            "{}: got {err:?}",
+            g.jti
+        );
+    }
+    // Another token still orders the quote.
+    ledger
+        .place_order(&order_cmd(&q, "key-3"))
+        .await
+        .expect("an unrevoked token orders");
+}
+
+/// A suspended agent places nothing; reactivated, it orders again. An agent that was never
+/// registered is not suspended.
+pub(crate) async fn a_suspended_agent_places_no_order(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    register(ledger, "alice").await;
+    set_status(ledger, "alice", AgentStatus::Suspended).await;
+    let q = quote("alice", &[("VC-A", 1)]);
+    create(ledger, &q).await;
+
+    let err = refused(ledger, &order_cmd(&q, "key-1"), &["VC-A"]).await;
+    assert!(
+        matches!(&err, LedgerError::AgentSuspended(id) if *id == agent("alice")),
+        "got {err:?}"
+    );
+    set_status(ledger, "alice", AgentStatus::Active).await;
+    ledger
+        .place_order(&order_cmd(&q, "key-1"))
+        .await
+        .expect("reactivated, alice orders");
+}
+
+/// A retry of an order placed before the revocation (and the suspension) still gets it.
+pub(crate) async fn a_replay_survives_revocation(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    register(ledger, "alice").await;
+    let g = grant("jti-g", "alice", eur_limits(1_000, None));
+    let q = quote("alice", &[("VC-A", 1)]);
+    create(ledger, &q).await;
+    let cmd = order_under(&q, "key-1", &g);
+    let first = ledger.place_order(&cmd).await.expect("placed");
+
+    revoke(ledger, "jti-g").await;
+    set_status(ledger, "alice", AgentStatus::Suspended).await;
+    let replay = ledger.place_order(&cmd).await.expect("replayed");
+    assert!(replay.replayed);
+    assert_eq!(replay.order, first.order);
+
+    let other = quote("alice", &[("VC-A", 1)]);
+    create(ledger, &other).await;
+    let err = refused(ledger, &order_under(&other, "key-2", &g), &["VC-A"]).await;
+    assert!(
+        matches!(
+            err,
+            LedgerError::GrantRevoked(_) | LedgerError::AgentSuspended(_)
+        ),
+        "got {err:?}"
+    );
+}
+
+/// A token whose ancestor the ledger does not know places nothing, and is not recorded.
+pub(crate) async fn an_unknown_ancestor_is_not_found(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let orphan = child(
+        "jti-orphan",
+        &grant("jti-missing", "alice", Limits::default()),
+        Limits::default(),
+    );
+    let q = quote("alice", &[("VC-A", 1)]);
+    create(ledger, &q).await;
+    let err = refused(ledger, &order_under(&q, "key-1", &orphan), &["VC-A"]).await;
+    assert!(
+        matches!(&err, LedgerError::GrantNotFound(jti) if jti == "jti-missing"),
+        "got {err:?}"
+    );
+    assert!(
+        ledger
+            .grant_state("jti-orphan", now())
+            .await
+            .expect("read")
+            .is_none(),
+        "the refusal recorded nothing"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. Limits
+
+/// An order above the per-order limit is refused; one at the limit goes through.
+pub(crate) async fn per_order_limit_is_enforced(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let g = grant("jti-g", "alice", eur_limits(100_000, Some(2_000)));
+    let over = quote_at("alice", "VC-A", eur(2_001));
+    let at = quote_at("alice", "VC-A", eur(2_000));
+    create(ledger, &over).await;
+    create(ledger, &at).await;
+
+    let err = refused(ledger, &order_under(&over, "key-1", &g), &["VC-A"]).await;
+    assert!(
+        matches!(err, LedgerError::PerOrderLimitExceeded { limit, total }
+            if limit == eur(2_000) && total == eur(2_001)),
+        "got {err:?}"
+    );
+    ledger
+        .place_order(&order_under(&at, "key-2", &g))
+        .await
+        .expect("at the limit");
+    assert_eq!(usage(ledger, "jti-g", now()).await, (2_000, 1));
+}
+
+/// An order priced in another currency than the limits is refused; a grant whose only limit is
+/// a count accepts any currency.
+pub(crate) async fn limit_currency_must_match_the_order(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let usd = Currency::parse("USD").expect("USD");
+    let q = quote_at("alice", "VC-A", Money::new(1_000, usd));
+    create(ledger, &q).await;
+
+    let in_euros = grant("jti-eur", "alice", eur_limits(100_000, None));
+    let err = refused(ledger, &order_under(&q, "key-1", &in_euros), &["VC-A"]).await;
+    assert!(
+        matches!(&err, LedgerError::LimitCurrencyMismatch { limit, order }
+            if limit == "EUR" && order == "USD"),
+        "got {err:?}"
+    );
+
+    let counted = grant(
+        "jti-count",
+        "alice",
+        Limits {
+            max_orders_per_day: Some(1),
+            ..Limits::default()
+        },
+    );
+    ledger
+        .place_order(&order_under(&q, "key-2", &counted))
+        .await
+        .expect("no amount to compare");
+}
+
+/// `max_orders_per_day` refuses the (n+1)th order within 24 hours, until the first ones are
+/// 24 hours old.
+pub(crate) async fn daily_order_limit_resets_after_24_hours(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let g = grant(
+        "jti-g",
+        "alice",
+        Limits {
+            max_orders_per_day: Some(2),
+            ..Limits::default()
+        },
+    );
+    for key in ["key-1", "key-2"] {
+        let q = quote("alice", &[("VC-A", 1)]);
+        create(ledger, &q).await;
+        ledger
+            .place_order(&order_under(&q, key, &g))
+            .await
+            .expect("within the daily limit");
+    }
+    assert_eq!(usage(ledger, "jti-g", now()).await, (2_000, 2));
+
+    let almost = now() + Duration::hours(24) - Duration::seconds(1);
+    let next_day = now() + Duration::hours(24);
+    let mut results = Vec::new();
+    for (key, at) in [("key-3", now()), ("key-4", almost), ("key-5", next_day)] {
+        let q = valid_at(quote("alice", &[("VC-A", 1)]), at);
+        create(ledger, &q).await;
+        let mut cmd = order_under(&q, key, &g);
+        cmd.now = at;
+        results.push(ledger.place_order(&cmd).await);
+    }
+    for (i, result) in results.iter().take(2).enumerate() {
+        assert!(
+            matches!(
+                result,
+                Err(LedgerError::DailyOrderLimitReached { limit: 2 })
+            ),
+            "order {} within 24 hours: got {result:?}",
+            i + 3
+        );
+    }
+    assert!(results[2].is_ok(), "24 hours later: {:?}", results[2]);
+    assert_eq!(usage(ledger, "jti-g", next_day).await, (3_000, 1));
+    assert_eq!(ledger.order_count().await.expect("count"), 3);
+}
+
+/// What a token spends counts against every token it was exchanged from: a sibling cannot
+/// spend what its parent has left to nobody.
+pub(crate) async fn a_child_spends_from_its_parents_budget(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let parent = grant("jti-parent", "alice", eur_limits(6_000, None));
+    let first = child("jti-child-1", &parent, eur_limits(5_000, None));
+    let second = child("jti-child-2", &parent, eur_limits(5_000, None));
+    for g in [&parent, &first, &second] {
+        issue(ledger, g).await;
+    }
+    let order = |price: i64, key: &'static str, g: &GrantRecord| {
+        let q = quote_at("alice", "VC-A", eur(price));
+        let cmd = order_under(&q, key, g);
+        async move {
+            create(ledger, &q).await;
+            cmd
+        }
+    };
+
+    for key in ["key-1", "key-2"] {
+        let cmd = order(2_500, key, &first).await;
+        ledger.place_order(&cmd).await.expect("within both budgets");
+    }
+    let cmd = order(2_000, "key-3", &second).await;
+    let err = refused(ledger, &cmd, &["VC-A"]).await;
+    assert!(
+        matches!(&err, LedgerError::BudgetExceeded { jti, limit, remaining, requested }
+            if jti == "jti-parent" && *limit == eur(6_000) && *remaining == eur(1_000)
+                && *requested == eur(2_000)),
+        "got {err:?}"
+    );
+    let cmd = order(500, "key-4", &first).await;
+    let err = refused(ledger, &cmd, &["VC-A"]).await;
+    assert!(
+        matches!(&err, LedgerError::BudgetExceeded { jti, remaining, .. }
+            if jti == "jti-child-1" && *remaining == eur(0)),
+        "the child's own budget is checked first: got {err:?}"
+    );
+
+    assert_eq!(usage(ledger, "jti-child-1", now()).await, (5_000, 2));
+    assert_eq!(usage(ledger, "jti-parent", now()).await, (5_000, 2));
+    assert_eq!(usage(ledger, "jti-child-2", now()).await, (0, 0));
+
+    let cmd = order(1_000, "key-5", &second).await;
+    ledger.place_order(&cmd).await.expect("what remains");
+    assert_eq!(usage(ledger, "jti-parent", now()).await, (6_000, 3));
+    assert_eq!(usage(ledger, "jti-child-2", now()).await, (1_000, 1));
+}
+
+/// A grant the ledger learns of through `ensure_grant` (a trusted issuer's token), or through
+/// the order itself, is enforced like one it issued; ensuring writes no audit entry.
+pub(crate) async fn an_external_grant_is_enforced_once_ensured(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let external = grant("issuer.example:abc", "alice", eur_limits(5_000, None));
+    ledger.ensure_grant(&external).await.expect("ensured");
+    ledger.ensure_grant(&external).await.expect("ensured again");
+    assert!(
+        audit_log(ledger).await.is_empty(),
+        "ensuring audits nothing"
+    );
+    assert_eq!(usage(ledger, "issuer.example:abc", now()).await, (0, 0));
+
+    let mut results = Vec::new();
+    for key in ["key-1", "key-2"] {
+        let q = quote_at("alice", "VC-A", eur(3_000));
+        create(ledger, &q).await;
+        results.push(ledger.place_order(&order_under(&q, key, &external)).await);
+    }
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        matches!(&results[1], Err(LedgerError::BudgetExceeded { remaining, .. })
+            if *remaining == eur(2_000)),
+        "got {:?}",
+        results[1]
+    );
+
+    // Never ensured: the order records it, and its budget holds from then on.
+    let carried = grant("issuer.example:def", "alice", eur_limits(3_000, None));
+    let q = quote_at("alice", "VC-A", eur(3_000));
+    create(ledger, &q).await;
+    ledger
+        .place_order(&order_under(&q, "key-3", &carried))
+        .await
+        .expect("recorded with the order");
+    assert_eq!(usage(ledger, "issuer.example:def", now()).await, (3_000, 1));
+    let q = quote_at("alice", "VC-A", eur(1));
+    create(ledger, &q).await;
+    let err = refused(ledger, &order_under(&q, "key-4", &carried), &["VC-A"]).await;
+    assert!(
+        matches!(err, LedgerError::BudgetExceeded { .. }),
+        "got {err:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. Budget races (run these on a multi-thread runtime)
+
+/// The budget of the race: 100.00 EUR.
+const BUDGET: u64 = 10_000;
+/// The price of every quote of the race: 30.00 EUR.
+const PRICE: i64 = 3_000;
+
+/// `n` quotes of 30.00 EUR for alice, each with its order command under `g`.
+async fn budget_race_orders(ledger: &dyn Ledger, n: usize, g: &GrantRecord) -> Vec<PlaceOrder> {
+    let mut cmds = Vec::with_capacity(n);
+    for i in 0..n {
+        let q = quote_at("alice", "VC-HOT", eur(PRICE));
+        create(ledger, &q).await;
+        cmds.push(order_under(&q, &format!("key-{i}"), g));
+    }
+    cmds
+}
+
+/// Counts the orders of a budget race, checking that every refusal is the budget's with
+/// exactly 10.00 EUR left.
+fn budget_race_outcome(results: Vec<Result<Placed, LedgerError>>) -> usize {
+    let mut placed = 0;
+    for result in results {
+        match result {
+            Ok(p) => {
+                assert!(!p.replayed);
+                placed += 1;
+            }
+            Err(LedgerError::BudgetExceeded {
+                jti,
+                limit,
+                remaining,
+                requested,
+            }) => {
+                assert_eq!(jti, "jti-budget");
+                assert_eq!(limit, eur(10_000));
+                assert_eq!(remaining, eur(1_000));
+                assert_eq!(requested, eur(PRICE));
+            }
+            Err(other) => panic!("unexpected error in the race: {other}"),
+        }
+    }
+    placed
+}
+
+/// 50 orders of 30.00 EUR race on a 100.00 EUR budget: exactly 3 go through, 47 are refused
+/// for the budget, 90.00 EUR is spent and exactly 10.00 EUR remains.
+pub(crate) async fn concurrent_orders_never_overspend(ledger: Arc<dyn Ledger>) {
+    const ORDERS: usize = 50;
+    seed(ledger.as_ref(), &[("VC-HOT", 50)]).await;
+    let g = grant("jti-budget", "alice", eur_limits(BUDGET, None));
+    issue(ledger.as_ref(), &g).await;
+    let cmds = budget_race_orders(ledger.as_ref(), ORDERS, &g).await;
+
+    let start = Arc::new(Barrier::new(ORDERS));
+    let handles = cmds
+        .into_iter()
+        .map(|cmd| {
+            let (ledger, start) = (Arc::clone(&ledger), Arc::clone(&start));
+            tokio::spawn(async move {
+                start.wait().await;
+                ledger.place_order(&cmd).await
+            })
+        })
+        .collect();
+    let placed = budget_race_outcome(join_all(handles).await);
+
+    assert_eq!(placed, 3, "exactly what the budget allows");
+    let (spent, orders) = usage(ledger.as_ref(), "jti-budget", now()).await;
+    assert_eq!((spent, orders), (9_000, 3));
+    assert_eq!(BUDGET - spent, 1_000, "exactly 10.00 EUR remains");
+    assert_eq!(on_hand(ledger.as_ref(), "VC-HOT").await, 47);
+    assert_eq!(ledger.order_count().await.expect("count"), 3);
+    let log = verified_audit_log(ledger.as_ref()).await;
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.record.action == "order.placed")
+            .count(),
+        3
+    );
+    assert_eq!(log.len(), 1 + ORDERS + 3, "token, quotes, orders");
+}
+
+/// The same race through two handles on one store.
+pub(crate) async fn two_handles_never_overspend(open: Opener<'_>) {
+    const ORDERS: usize = 12;
+    let a = open().await;
+    let b = open().await;
+    seed(a.as_ref(), &[("VC-HOT", 50)]).await;
+    let g = grant("jti-budget", "alice", eur_limits(BUDGET, None));
+    issue(b.as_ref(), &g).await;
+    let cmds = budget_race_orders(a.as_ref(), ORDERS, &g).await;
+
+    let start = Arc::new(Barrier::new(ORDERS));
+    let handles = cmds
+        .into_iter()
+        .enumerate()
+        .map(|(i, cmd)| {
+            let ledger = Arc::clone(if i % 2 == 0 { &a } else { &b });
+            let start = Arc::clone(&start);
+            tokio::spawn(async move {
+                start.wait().await;
+                ledger.place_order(&cmd).await
+            })
+        })
+        .collect();
+    assert_eq!(budget_race_outcome(join_all(handles).await), 3);
+    assert_eq!(usage(b.as_ref(), "jti-budget", now()).await, (9_000, 3));
+    assert_eq!(actions(a.as_ref()).await.len(), 1 + ORDERS + 3);
 }

@@ -1,8 +1,11 @@
-//! Fixtures of the conformance suite: quotes, order commands, audit records and snapshots.
+//! Fixtures of the conformance suite: quotes, grants, agents, order commands, audit records and
+//! snapshots.
 
 use b2a_audit::{AuditEntry, AuditRecord, verify_chain};
-use b2a_ledger::{Ledger, LedgerError, PlaceOrder};
-use b2a_model::{AgentId, CountryCode, Currency, Money, Quantity, Quote, QuoteId, QuoteLine, Sku};
+use b2a_ledger::{Actor, AgentRecord, AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder};
+use b2a_model::{
+    AgentId, CountryCode, Currency, Limits, Money, Quantity, Quote, QuoteId, QuoteLine, Role, Sku,
+};
 use serde_json::json;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -69,17 +72,160 @@ pub(crate) fn quote(to: &str, lines: &[(&str, u32)]) -> Quote {
     }
 }
 
+/// A one-unit quote of `code` made to `to` at `price`.
+pub(crate) fn quote_at(to: &str, code: &str, price: Money) -> Quote {
+    let mut q = quote(to, &[(code, 1)]);
+    q.lines[0].unit_price = price;
+    q.lines[0].line_total = price;
+    q.total = price;
+    q
+}
+
+/// `q`, made again so that it is valid at `at` (created 5 minutes before, expiring 10 after).
+pub(crate) fn valid_at(mut q: Quote, at: OffsetDateTime) -> Quote {
+    q.created_at = at - Duration::minutes(5);
+    q.expires_at = at + Duration::minutes(10);
+    q
+}
+
+/// An amount in euro cents.
+pub(crate) fn eur(cents: i64) -> Money {
+    Money::new(cents, Currency::EUR)
+}
+
+/// Limits in euros: a budget of `total` cents, and a per-order limit if given.
+pub(crate) fn eur_limits(total: u64, per_order: Option<u64>) -> Limits {
+    Limits {
+        currency: Some(Currency::EUR),
+        total: Some(total),
+        per_order,
+        ..Limits::default()
+    }
+}
+
+/// An agent token `jti` issued to `to` with `limits`, an hour before [`CREATED`], valid two days.
+pub(crate) fn grant(jti: &str, to: &str, limits: Limits) -> GrantRecord {
+    GrantRecord {
+        jti: jti.into(),
+        parent: None,
+        agent: agent(to),
+        role: Role::Agent,
+        principal: None,
+        limits,
+        issued_at: CREATED - Duration::hours(1),
+        expires_at: CREATED + Duration::days(2),
+    }
+}
+
+/// A token `jti` exchanged from `parent`, with `limits`.
+pub(crate) fn child(jti: &str, parent: &GrantRecord, limits: Limits) -> GrantRecord {
+    GrantRecord {
+        jti: jti.into(),
+        parent: Some(parent.jti.clone()),
+        issued_at: CREATED,
+        expires_at: CREATED + Duration::days(1),
+        limits,
+        ..parent.clone()
+    }
+}
+
 /// The command that orders `q` under `key`, with the fingerprint a client sending the same body
-/// would produce, at [`now`].
+/// would produce, at [`now`], with a token without limits.
 pub(crate) fn order_cmd(q: &Quote, key: &str) -> PlaceOrder {
+    let unlimited = grant(ORDER_JTI, q.agent.as_str(), Limits::default());
+    order_under(q, key, &unlimited)
+}
+
+/// [`order_cmd`] with the token of grant `g`.
+pub(crate) fn order_under(q: &Quote, key: &str, g: &GrantRecord) -> PlaceOrder {
     PlaceOrder {
         quote_id: q.id.clone(),
         agent: q.agent.clone(),
-        credential: ORDER_JTI.into(),
+        credential: g.jti.clone(),
+        grant: g.clone(),
         idempotency_key: key.into(),
         fingerprint: format!("sha256:{}", q.id),
         now: now(),
     }
+}
+
+/// The operator acting on the registry and on grants.
+pub(crate) fn operator() -> Actor {
+    Actor {
+        name: "operator:ops".into(),
+        credential: "jti-ops".into(),
+    }
+}
+
+/// The CLI on the host.
+pub(crate) fn cli() -> Actor {
+    Actor {
+        name: "cli:root".into(),
+        credential: String::new(),
+    }
+}
+
+/// The registration of agent `id`, with one key and a personal contact address.
+pub(crate) fn registration(id: &str) -> AgentRecord {
+    AgentRecord {
+        id: agent(id),
+        name: format!("Agent {id}"),
+        contact: format!("dev@{id}.example"),
+        keys: vec![json!({"kty": "OKP", "crv": "Ed25519", "x": format!("key-of-{id}")})],
+        status: AgentStatus::Active,
+        registered_at: CREATED,
+    }
+}
+
+/// Registers agent `id` by the operator.
+pub(crate) async fn register(ledger: &dyn Ledger, id: &str) {
+    ledger
+        .register_agent(&registration(id), &operator())
+        .await
+        .expect("agent registers");
+}
+
+/// Sets the status of agent `id`, by the operator.
+pub(crate) async fn set_status(ledger: &dyn Ledger, id: &str, status: AgentStatus) -> AgentRecord {
+    ledger
+        .set_agent_status(&agent(id), status, &operator())
+        .await
+        .expect("status is set")
+}
+
+/// Records `g` as issued by the operator.
+pub(crate) async fn issue(ledger: &dyn Ledger, g: &GrantRecord) {
+    ledger
+        .record_grant(g, &operator())
+        .await
+        .expect("grant is recorded");
+}
+
+/// Revokes `jti` by the operator at [`now`].
+pub(crate) async fn revoke(ledger: &dyn Ledger, jti: &str) -> GrantRecord {
+    ledger
+        .revoke_grant(jti, "key leaked", &operator(), now())
+        .await
+        .expect("grant is revoked")
+}
+
+/// The spend (minor units) and 24-hour order count of `jti` at `at`.
+pub(crate) async fn usage(ledger: &dyn Ledger, jti: &str, at: OffsetDateTime) -> (u64, u32) {
+    let state = ledger
+        .grant_state(jti, at)
+        .await
+        .expect("grant state is readable")
+        .unwrap_or_else(|| panic!("grant {jti} is recorded"));
+    (state.spent, state.orders_last_24h)
+}
+
+/// The actions of the audit log, oldest first.
+pub(crate) async fn actions(ledger: &dyn Ledger) -> Vec<String> {
+    audit_log(ledger)
+        .await
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect()
 }
 
 /// A stand-alone audit record (what token issuance or the CLI would append).

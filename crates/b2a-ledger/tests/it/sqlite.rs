@@ -69,6 +69,19 @@ on_a_fresh_ledger!(
     unknown_quote_is_not_found,
     shortfall_on_a_later_line_rolls_back_everything,
     unstocked_sku_is_refused,
+    agents_register_once_and_list_by_id,
+    suspension_is_audited_once_per_change,
+    record_grant_audits_issue_and_exchange,
+    revocation_is_idempotent_and_audited_once,
+    a_revoked_grant_places_no_order,
+    a_suspended_agent_places_no_order,
+    a_replay_survives_revocation,
+    an_unknown_ancestor_is_not_found,
+    per_order_limit_is_enforced,
+    limit_currency_must_match_the_order,
+    daily_order_limit_resets_after_24_hours,
+    a_child_spends_from_its_parents_budget,
+    an_external_grant_is_enforced_once_ensured,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -99,4 +112,39 @@ async fn two_handles_append_to_one_chain() {
 async fn two_handles_never_oversell() {
     let store = Store::new();
     conformance::two_handles_never_oversell(&store.opener()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_orders_never_overspend() {
+    let store = Store::new();
+    conformance::concurrent_orders_never_overspend(store.open().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_handles_never_overspend() {
+    let store = Store::new();
+    conformance::two_handles_never_overspend(&store.opener()).await;
+}
+
+#[tokio::test]
+async fn trust_changes_reach_every_handle() {
+    let store = Store::new();
+    conformance::trust_changes_reach_every_handle(&store.opener()).await;
+}
+
+/// The trust marker sits beside the ledger file and only its owner may read or write it.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_trust_marker_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let store = Store::new();
+    let ledger = store.open().await;
+    assert_eq!(ledger.trust_stamp(), 0, "a fresh marker is empty");
+    let marker = store.dir.path().join("ledger.sqlite-trust");
+    let mode = std::fs::metadata(&marker)
+        .expect("the marker exists")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }

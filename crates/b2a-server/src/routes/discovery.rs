@@ -24,8 +24,8 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "protocol": {"name": "b2a", "version": env!("CARGO_PKG_VERSION")},
         "brand": {"name": app.config.brand_name, "url": app.config.brand_url, "languages": ["fr", "en"]},
-        "issuer": app.tokens.issuer(),
-        "audience": app.tokens.audience(),
+        "issuer": app.governance.tokens().issuer(),
+        "audience": app.governance.tokens().audience(),
         "endpoints": {
             "rest": format!("{base}/v1"),
             "openapi": format!("{base}/openapi.json"),
@@ -63,7 +63,7 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
 }
 
 async fn jwks(State(app): State<AppState>) -> Json<Value> {
-    Json(app.tokens.keys().jwks())
+    Json(app.governance.tokens().keys().jwks())
 }
 
 async fn openapi(State(app): State<AppState>) -> Json<Value> {

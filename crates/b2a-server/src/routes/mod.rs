@@ -1,5 +1,6 @@
 //! One router per resource, merged here with the middleware every route shares.
 
+mod agents;
 mod audit;
 mod catalog;
 mod discovery;
@@ -8,6 +9,7 @@ mod orders;
 mod products;
 mod quotes;
 mod sparql;
+mod tokens;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -19,6 +21,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
 use crate::error::REQUEST_ID;
+use crate::extract::RateSlot;
 use crate::{ApiError, AppState};
 
 /// The gateway's complete router.
@@ -32,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sparql::router())
         .merge(export::router())
         .merge(audit::router())
+        .merge(tokens::router())
+        .merge(agents::router())
         .merge(catalog::router(state.config.max_catalog_bytes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -40,7 +45,26 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("handler panicked").into_response()
         }))
+        .layer(middleware::from_fn(rate_headers))
         .layer(middleware::from_fn(request_id))
+}
+
+/// Adds the `RateLimit-*` headers (IETF draft) of the bucket the request drew from, if any.
+async fn rate_headers(mut req: Request, next: Next) -> Response {
+    let slot = RateSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut resp = next.run(req).await;
+    if let Some(state) = slot.0.get() {
+        let h = resp.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", state.limit.into()),
+            ("ratelimit-remaining", state.remaining.into()),
+            ("ratelimit-reset", state.reset_seconds),
+        ] {
+            h.insert(name, HeaderValue::from(value));
+        }
+    }
+    resp
 }
 
 async fn not_found() -> ApiError {

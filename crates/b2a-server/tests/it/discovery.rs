@@ -23,7 +23,10 @@ async fn the_manifest_tells_an_agent_how_to_start() {
         .get("/.well-known/jwks.json", None)
         .await
         .expect(StatusCode::OK, "jwks", c);
-    assert_eq!(jwks["keys"][0]["kid"], app.state.tokens.keys().active().kid);
+    assert_eq!(
+        jwks["keys"][0]["kid"],
+        app.state.governance.tokens().keys().active().kid
+    );
 
     let health = app
         .get("/healthz", None)

@@ -110,7 +110,10 @@ async fn refused_orders_change_nothing() {
     app.post("/v1/orders", None, &[("idempotency-key", "k1")], &body)
         .await
         .problem(StatusCode::UNAUTHORIZED, "missing_token");
-    let forged = format!("{}x", &agent[..agent.len() - 1]);
+    // One character of the signature changed.
+    let at = agent.len() - 10;
+    let swapped = if &agent[at..=at] == "A" { "B" } else { "A" };
+    let forged = format!("{}{swapped}{}", &agent[..at], &agent[at + 1..]);
     app.post(
         "/v1/orders",
         Some(&forged),
@@ -118,7 +121,7 @@ async fn refused_orders_change_nothing() {
         &body,
     )
     .await
-    .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    .problem(StatusCode::UNAUTHORIZED, "token_signature_invalid");
     app.post(
         "/v1/orders",
         Some("not.a.jwt"),
@@ -126,7 +129,7 @@ async fn refused_orders_change_nothing() {
         &body,
     )
     .await
-    .problem(StatusCode::UNAUTHORIZED, "invalid_token");
+    .problem(StatusCode::UNAUTHORIZED, "token_malformed");
     let read_only = app.token(
         Role::Agent,
         "shopper-1",

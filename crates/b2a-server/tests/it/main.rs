@@ -15,3 +15,4 @@ mod navigate;
 mod search;
 mod socket;
 mod sparql;
+mod tokens;

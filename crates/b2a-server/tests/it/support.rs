@@ -1,13 +1,15 @@
 //! `TestApp`: a gateway over a fresh data directory with the demo brand, driven in-process.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use b2a_contract::Contract;
+use b2a_ledger::{Actor, AgentRecord, AgentStatus};
 use b2a_model::{AgentId, Capability, Principal, Role, Sku};
-use b2a_server::{AppState, DataDir, GatewayConfig};
-use b2a_trust::IssueRequest;
+use b2a_server::{AppState, DataDir, GatewayConfig, Rate, RateClass};
+use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -24,7 +26,7 @@ pub(crate) fn skus(page: &Value) -> Vec<String> {
 }
 
 pub(crate) struct TestApp {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub(crate) state: AppState,
     pub(crate) router: axum::Router,
     contract: Contract,
@@ -95,12 +97,42 @@ pub(crate) struct Snapshot {
     pub(crate) stock: Option<u32>,
 }
 
+/// The operator, as tests act.
+pub(crate) fn operator_actor() -> Actor {
+    Actor {
+        name: "operator:test".into(),
+        credential: String::new(),
+    }
+}
+
 impl TestApp {
     pub(crate) async fn demo() -> Self {
         Self::demo_with_quote_ttl(Duration::from_secs(900)).await
     }
 
     pub(crate) async fn demo_with_quote_ttl(quote_ttl: Duration) -> Self {
+        // Rates high enough that only the rate-limit tests meet them.
+        let rates = RateClass::ALL
+            .into_iter()
+            .map(|c| {
+                (
+                    c,
+                    Rate {
+                        per_second: 100_000,
+                        burst: 100_000,
+                    },
+                )
+            })
+            .collect();
+        Self::configured(quote_ttl, rates).await
+    }
+
+    /// The demo brand with these per-agent rates.
+    pub(crate) async fn with_rates(rates: BTreeMap<RateClass, Rate>) -> Self {
+        Self::configured(Duration::from_secs(900), rates).await
+    }
+
+    async fn configured(quote_ttl: Duration, rate_limits: BTreeMap<RateClass, Rate>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::create(dir.path()).expect("data dir");
         data.identity_or_init(PUBLIC_URL).expect("identity");
@@ -113,16 +145,26 @@ impl TestApp {
             sparql_timeout: Duration::from_secs(2),
             sparql_max_rows: 1000,
             sparql_max_concurrent: 2,
+            rate_limits,
+            dpop_window: Duration::from_secs(60),
         };
-        let state = data.app_state(config, quote_ttl).await.expect("state");
+        let state = data
+            .app_state(config, quote_ttl, vec![])
+            .await
+            .expect("state");
         b2a_app::demo::seed(&state.shop).await.expect("demo seeded");
         let router = b2a_server::router(state.clone());
         Self {
-            _dir: dir,
+            dir,
             state,
             router,
             contract: Contract::load().expect("contract"),
         }
+    }
+
+    /// The gateway's data directory.
+    pub(crate) fn data_path(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub(crate) fn contract(&self) -> &Contract {
@@ -131,13 +173,41 @@ impl TestApp {
 
     pub(crate) fn token(&self, role: Role, agent: &str, caps: &[Capability]) -> String {
         let req = IssueRequest {
-            role,
-            agent: AgentId::parse(agent).expect("agent id"),
             principal: (role == Role::Agent).then(|| Principal::parse("p-1").expect("principal")),
-            capabilities: caps.to_vec(),
-            ttl: Duration::from_secs(600),
+            ..IssueRequest::new(
+                role,
+                AgentId::parse(agent).expect("agent id"),
+                caps.to_vec(),
+                Duration::from_secs(600),
+            )
         };
-        self.state.tokens.issue(&req).expect("issued").token
+        self.state
+            .governance
+            .tokens()
+            .issue(&req)
+            .expect("issued")
+            .token
+    }
+
+    /// Registers `agent` (if it is not yet) and issues it a recorded token, as an operator
+    /// would: with `limits` and an optional key binding.
+    pub(crate) async fn issue_recorded(&self, req: &IssueRequest) -> IssuedToken {
+        let gov = &self.state.governance;
+        let known = gov.agents().await.expect("agents");
+        if req.role == Role::Agent && !known.iter().any(|a| a.id == req.agent) {
+            let agent = AgentRecord {
+                id: req.agent.clone(),
+                name: format!("Agent {}", req.agent),
+                contact: "dev@agents.example".into(),
+                keys: vec![],
+                status: AgentStatus::Active,
+                registered_at: time::OffsetDateTime::now_utc(),
+            };
+            gov.register_agent(&agent, &operator_actor())
+                .await
+                .expect("registered");
+        }
+        gov.issue(req, &operator_actor()).await.expect("issued")
     }
 
     /// A token with every capability of the agent role.

@@ -1,0 +1,129 @@
+//! What the ledger keeps to govern agents: the agent registry, the grants (one row per issued
+//! or exchanged token, with its limits), revocations and the spend of every order under a grant.
+
+use std::collections::HashSet;
+
+use b2a_model::{AgentId, Limits, Principal, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Whether a registered agent's tokens work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Its tokens work.
+    Active,
+    /// Its tokens are refused, at once, on every replica.
+    Suspended,
+}
+
+impl AgentStatus {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Active => "active",
+            AgentStatus::Suspended => "suspended",
+        }
+    }
+}
+
+/// A registered agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRecord {
+    /// Its id: the `sub` of its tokens.
+    pub id: AgentId,
+    /// A display name.
+    pub name: String,
+    /// How the brand reaches its developer (an e-mail address or URL).
+    pub contact: String,
+    /// Public keys (JWKs) it may bind tokens to for proof of possession.
+    #[serde(default)]
+    pub keys: Vec<Value>,
+    /// Active or suspended.
+    pub status: AgentStatus,
+    /// When it was registered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub registered_at: OffsetDateTime,
+}
+
+/// What the ledger keeps of one token to enforce it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The token's `jti` (external issuers' are namespaced by the verifier).
+    pub jti: String,
+    /// The token it was exchanged from, if any.
+    pub parent: Option<String>,
+    /// Its subject.
+    pub agent: AgentId,
+    /// Its role.
+    pub role: Role,
+    /// The person it acts for.
+    pub principal: Option<Principal>,
+    /// Its limits.
+    pub limits: Limits,
+    /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    /// When it expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A grant with what has happened under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantState {
+    /// The grant.
+    pub grant: GrantRecord,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// Minor units spent by orders under this grant and every token exchanged from it.
+    pub spent: u64,
+    /// Orders under this grant (and its descendants) in the 24 hours before `now`.
+    pub orders_last_24h: u32,
+}
+
+/// Who acts on the registry or on a grant, for the audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// `operator:<id>`, `agent:<id>` or `cli:<user>`.
+    pub name: String,
+    /// The token it acts with (`jti`), or empty for the CLI on the host.
+    pub credential: String,
+}
+
+/// What every request checks against: tokens revoked and not yet expired, and suspended agents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustSnapshot {
+    /// `jti`s of revoked tokens.
+    pub revoked: HashSet<String>,
+    /// Suspended agents.
+    pub suspended: HashSet<AgentId>,
+}
+
+impl TrustSnapshot {
+    /// Why a token with this `jti`, ancestors `chain` and subject `agent` is refused, if it is.
+    pub fn refusal(&self, jti: &str, chain: &[String], agent: &AgentId) -> Option<Refusal> {
+        if self.suspended.contains(agent) {
+            return Some(Refusal::AgentSuspended);
+        }
+        if self.revoked.contains(jti) {
+            return Some(Refusal::Revoked(jti.to_owned()));
+        }
+        chain
+            .iter()
+            .find(|a| self.revoked.contains(*a))
+            .map(|a| Refusal::AncestorRevoked(a.clone()))
+    }
+}
+
+/// Why a verified token is refused anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The token was revoked.
+    Revoked(String),
+    /// A token it was exchanged from was revoked.
+    AncestorRevoked(String),
+    /// Its agent is suspended.
+    AgentSuspended,
+}

@@ -1,0 +1,124 @@
+//! Agent rows.
+
+use std::collections::HashSet;
+
+use b2a_model::AgentId;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use super::{corrupt, decode, encode, instant, storage};
+use crate::{AgentRecord, AgentStatus, LedgerError};
+
+/// The agent query, with `$tail` (a `WHERE` or `ORDER BY`) appended.
+macro_rules! select_agents {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, name, contact, keys, status, registered_at FROM agents ",
+            $tail
+        )
+    };
+}
+
+/// Inserts `agent` as active unless its id is taken; true when it was inserted.
+pub(super) async fn insert(
+    conn: &mut SqliteConnection,
+    agent: &AgentRecord,
+) -> Result<bool, LedgerError> {
+    let done = sqlx::query(
+        "INSERT INTO agents (id, name, contact, keys, status, registered_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(agent.id.as_str())
+    .bind(&agent.name)
+    .bind(&agent.contact)
+    .bind(encode(&agent.keys)?)
+    .bind(AgentStatus::Active.as_str())
+    .bind(agent.registered_at.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(storage)?
+    .rows_affected();
+    Ok(done == 1)
+}
+
+/// The agent `id`, if registered.
+pub(super) async fn load(
+    conn: &mut SqliteConnection,
+    id: &AgentId,
+) -> Result<Option<AgentRecord>, LedgerError> {
+    let row = sqlx::query(select_agents!("WHERE id = ?"))
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(storage)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every registered agent, by id.
+pub(super) async fn all(conn: &mut SqliteConnection) -> Result<Vec<AgentRecord>, LedgerError> {
+    let rows = sqlx::query(select_agents!("ORDER BY id"))
+        .fetch_all(conn)
+        .await
+        .map_err(storage)?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Sets the status of the registered agent `id`.
+pub(super) async fn set_status(
+    conn: &mut SqliteConnection,
+    id: &AgentId,
+    status: AgentStatus,
+) -> Result<(), LedgerError> {
+    sqlx::query("UPDATE agents SET status = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(id.as_str())
+        .execute(conn)
+        .await
+        .map_err(storage)?;
+    Ok(())
+}
+
+/// Whether `id` is registered and suspended (an unregistered agent is not).
+pub(super) async fn is_suspended(
+    conn: &mut SqliteConnection,
+    id: &AgentId,
+) -> Result<bool, LedgerError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM agents WHERE id = ? AND status = 'suspended'")
+            .bind(id.as_str())
+            .fetch_optional(conn)
+            .await
+            .map_err(storage)?;
+    Ok(found.is_some())
+}
+
+/// Every suspended agent.
+pub(super) async fn suspended(
+    conn: &mut SqliteConnection,
+) -> Result<HashSet<AgentId>, LedgerError> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM agents WHERE status = 'suspended'")
+        .fetch_all(conn)
+        .await
+        .map_err(storage)?;
+    ids.into_iter()
+        .map(|id| AgentId::parse(id).map_err(corrupt))
+        .collect()
+}
+
+fn from_row(r: &SqliteRow) -> Result<AgentRecord, LedgerError> {
+    Ok(AgentRecord {
+        id: AgentId::parse(r.get::<String, _>(0)).map_err(corrupt)?,
+        name: r.get(1),
+        contact: r.get(2),
+        keys: decode(r.get::<&str, _>(3))?,
+        status: status(r.get::<&str, _>(4))?,
+        registered_at: instant(r.get(5))?,
+    })
+}
+
+fn status(stored: &str) -> Result<AgentStatus, LedgerError> {
+    [AgentStatus::Active, AgentStatus::Suspended]
+        .into_iter()
+        .find(|s| s.as_str() == stored)
+        .ok_or_else(|| corrupt(format!("agent status `{stored}`")))
+}
