@@ -13,7 +13,7 @@ use b2a_ledger::{
     Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError, Refusal,
     TrustSnapshot,
 };
-use b2a_model::{AgentId, Limits, Money};
+use b2a_model::{AgentId, Confirmation, Limits, Money};
 use b2a_trust::{Claims, ExchangeRequest, IssueRequest, IssuedToken, TokenError, TokenService};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -98,7 +98,7 @@ pub struct TokenStatus {
     pub consent: b2a_model::Consent,
     /// Its binding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cnf: Option<b2a_model::Confirmation>,
+    pub cnf: Option<Confirmation>,
     /// The tokens it was exchanged from, oldest first.
     pub chain: Vec<String>,
     /// When it was issued.
@@ -137,6 +137,23 @@ impl std::fmt::Debug for Governance {
             .field("issuer", &self.tokens.issuer())
             .finish_non_exhaustive()
     }
+}
+
+/// Refuses a binding to a key the agent did not register (when it registered any).
+fn check_binding(agent: &AgentRecord, cnf: Option<&Confirmation>) -> Result<(), GovernanceError> {
+    let Some(cnf) = cnf else { return Ok(()) };
+    if agent.keys.is_empty()
+        || agent
+            .keys
+            .iter()
+            .any(|k| b2a_trust::jwk_thumbprint(k).is_ok_and(|t| t == cnf.jkt))
+    {
+        return Ok(());
+    }
+    Err(GovernanceError::KeyNotRegistered {
+        agent: agent.id.clone(),
+        jkt: cnf.jkt.clone(),
+    })
 }
 
 /// The grant a verified token stands for.
@@ -226,20 +243,7 @@ impl Governance {
             if agent.status == AgentStatus::Suspended {
                 return Err(Refusal::AgentSuspended.into());
             }
-            if let Some(cnf) = &req.cnf
-                && !agent.keys.is_empty()
-            {
-                let known = agent
-                    .keys
-                    .iter()
-                    .any(|k| b2a_trust::jwk_thumbprint(k).is_ok_and(|t| t == cnf.jkt));
-                if !known {
-                    return Err(GovernanceError::KeyNotRegistered {
-                        agent: req.agent.clone(),
-                        jkt: cnf.jkt.clone(),
-                    });
-                }
-            }
+            check_binding(&agent, req.cnf.as_ref())?;
         }
         let issued = self.tokens.issue(req)?;
         self.ledger
@@ -254,6 +258,12 @@ impl Governance {
         parent: &Claims,
         req: &ExchangeRequest,
     ) -> Result<IssuedToken, GovernanceError> {
+        if parent.cnf.is_none()
+            && req.cnf.is_some()
+            && let Some(agent) = self.ledger.agent(&parent.sub).await?
+        {
+            check_binding(&agent, req.cnf.as_ref())?;
+        }
         let child = self.tokens.exchange(parent, req)?;
         // A trusted issuer's token has no grant yet: its children's spend counts against it.
         self.ledger.ensure_grant(&grant_of(parent)).await?;
@@ -328,7 +338,10 @@ impl Governance {
         now: OffsetDateTime,
     ) -> Result<TokenStatus, GovernanceError> {
         let grant = grant_of(claims);
-        self.ledger.ensure_grant(&grant).await?;
+        // A trusted issuer's token may not be known yet; the brand's own always are.
+        if self.ledger.grant_state(&claims.jti, now).await?.is_none() {
+            self.ledger.ensure_grant(&grant).await?;
+        }
         let own = self.grant_state(&claims.jti, now).await?;
         let mut remaining: Option<u64> = None;
         for jti in claims.chain.iter().chain(std::iter::once(&claims.jti)) {

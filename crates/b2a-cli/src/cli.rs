@@ -232,6 +232,10 @@ pub(crate) struct ServeArgs {
     /// How old a DPoP proof's iat may be, e.g. 60s [default: 60s].
     #[arg(long, env = "B2A_DPOP_WINDOW", value_name = "DURATION")]
     pub(crate) dpop_window: Option<String>,
+    /// Serve the catalog (search, products, related, categories) without a token too;
+    /// anonymous readers are rate-limited by client address.
+    #[arg(long, env = "B2A_PUBLIC_CATALOG")]
+    pub(crate) public_catalog: bool,
 }
 
 #[derive(Debug, Subcommand)]

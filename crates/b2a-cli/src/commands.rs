@@ -47,6 +47,7 @@ fn gateway_config(s: &ServeSettings) -> GatewayConfig {
         sparql_max_concurrent: s.sparql_max_concurrent,
         rate_limits: s.rate_limits.clone(),
         dpop_window: s.dpop_window,
+        public_catalog: s.public_catalog,
     }
 }
 

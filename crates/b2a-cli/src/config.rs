@@ -31,6 +31,7 @@ pub(crate) struct FileConfig {
     sparql_max_rows: Option<usize>,
     sparql_max_concurrent: Option<usize>,
     dpop_window: Option<String>,
+    public_catalog: Option<bool>,
     /// `[rate_limits]`: `catalog = { per_second = 100, burst = 200 }`, ...
     #[serde(default)]
     rate_limits: BTreeMap<String, Rate>,
@@ -196,6 +197,7 @@ pub(crate) struct ServeSettings {
     pub(crate) sparql_max_concurrent: usize,
     pub(crate) rate_limits: BTreeMap<RateClass, Rate>,
     pub(crate) dpop_window: Duration,
+    pub(crate) public_catalog: bool,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
 }
 
@@ -328,6 +330,7 @@ impl ServeSettings {
             addr,
             rate_limits,
             dpop_window,
+            public_catalog: args.public_catalog || file.public_catalog.unwrap_or(false),
             trusted_issuers,
             max_catalog_bytes,
             sparql_timeout,
@@ -367,6 +370,7 @@ mod tests {
             sparql_max_concurrent: None,
             rate: vec![],
             dpop_window: None,
+            public_catalog: false,
         }
     }
 

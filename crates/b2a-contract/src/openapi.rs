@@ -13,7 +13,7 @@ pub struct RouteDoc {
     pub path: &'static str,
     /// What it does.
     pub summary: &'static str,
-    /// The capability its token needs; `None` for public routes.
+    /// The capability its token needs (`""`: any valid token); `None` for public routes.
     pub capability: Option<&'static str>,
     /// Schema of the request body.
     pub request: Option<&'static str>,
@@ -225,6 +225,11 @@ pub const ROUTES: &[RouteDoc] = &[
             ErrorCode::QuoteExpired,
             ErrorCode::QuoteAlreadyOrdered,
             ErrorCode::InsufficientStock,
+            ErrorCode::PerOrderLimitExceeded,
+            ErrorCode::BudgetExceeded,
+            ErrorCode::DailyOrderLimitReached,
+            ErrorCode::LimitCurrencyMismatch,
+            ErrorCode::CategoryNotAllowed,
         ],
     },
     RouteDoc {
@@ -332,6 +337,86 @@ pub const ROUTES: &[RouteDoc] = &[
             ("limit", "query", "Page size, 1 to 500 (default 100)"),
         ],
         errors: &[ErrorCode::InvalidQuery],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/admin/agents",
+        summary: "Register an agent (its tokens can then be issued)",
+        capability: Some("admin"),
+        request: Some("agent-registration"),
+        response: (201, "agent"),
+        params: &[],
+        errors: &[ErrorCode::AgentExists],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/admin/agents",
+        summary: "The registered agents and their status",
+        capability: Some("admin"),
+        request: None,
+        response: (200, "agents"),
+        params: &[],
+        errors: &[],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/admin/agents/{id}/suspend",
+        summary: "Suspend an agent: its tokens are refused at once",
+        capability: Some("admin"),
+        request: None,
+        response: (200, "agent"),
+        params: &[("id", "path", "The agent's id")],
+        errors: &[ErrorCode::AgentNotFound],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/admin/agents/{id}/reactivate",
+        summary: "Reactivate a suspended agent",
+        capability: Some("admin"),
+        request: None,
+        response: (200, "agent"),
+        params: &[("id", "path", "The agent's id")],
+        errors: &[ErrorCode::AgentNotFound],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/admin/tokens",
+        summary: "Issue a capability token with limits, consent and an optional key binding",
+        capability: Some("admin"),
+        request: Some("token-request"),
+        response: (201, "issued-token"),
+        params: &[],
+        errors: &[ErrorCode::AgentNotRegistered, ErrorCode::KeyNotRegistered],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/admin/tokens/{jti}/revoke",
+        summary: "Revoke a token and every token exchanged from it, at once",
+        capability: Some("admin"),
+        request: Some("token-revocation"),
+        response: (200, "token-revoked"),
+        params: &[("jti", "path", "The token's jti")],
+        errors: &[ErrorCode::TokenNotFound],
+    },
+    RouteDoc {
+        method: "post",
+        path: "/v1/tokens/exchange",
+        summary: "Exchange the presented token for a narrower child (any token)",
+        capability: Some(""),
+        request: Some("token-exchange"),
+        response: (201, "issued-token"),
+        params: &[],
+        errors: &[ErrorCode::TokenExchangeWider],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/tokens/self",
+        summary: "The presented token: claims, spent, remaining budget, expiry, status",
+        capability: Some(""),
+        request: None,
+        response: (200, "token-status"),
+        params: &[],
+        errors: &[],
     },
 ];
 
@@ -443,9 +528,15 @@ impl Contract {
                 entry["description"] = json!(d);
             }
             op.insert("responses".into(), Value::Object(responses));
-            if let Some(cap) = r.capability {
-                op.insert("security".into(), json!([{"capabilityToken": [cap]}]));
-                op.insert("x-b2a-capability".into(), json!(cap));
+            match r.capability {
+                Some("") => {
+                    op.insert("security".into(), json!([{"capabilityToken": []}]));
+                }
+                Some(cap) => {
+                    op.insert("security".into(), json!([{"capabilityToken": [cap]}]));
+                    op.insert("x-b2a-capability".into(), json!(cap));
+                }
+                None => {}
             }
             let item = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
             item[r.method] = Value::Object(op);

@@ -116,7 +116,7 @@ pub(crate) fn grant_recorded(g: &GrantRecord, by: &Actor) -> AuditRecord {
         json!({
             "role": g.role,
             "agent": g.agent,
-            "principal": g.principal,
+            "principal_bound": g.principal.is_some(),
             "limits": g.limits,
             "parent": g.parent,
             "expires_at": rfc3339(g.expires_at),

@@ -2,10 +2,11 @@
 //! and the Idempotency-Key header. Each refuses with a problem response before a handler runs.
 
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use b2a_app::Caller;
@@ -124,6 +125,55 @@ fn check_dpop(parts: &Parts, state: &AppState, token: &str, jkt: &str) -> Result
         .map_err(ApiError::from)
 }
 
+/// Takes one request of `class` from the bucket of `key` (an agent, or a client address),
+/// leaving the bucket's state for the `RateLimit-*` headers; 429 when it is empty.
+fn take_rate(parts: &Parts, state: &AppState, class: RateClass, key: &str) -> Result<(), ApiError> {
+    let rate = state.rate_limits.check(class, key);
+    let (Ok(bucket) | Err(bucket)) = rate;
+    if let Some(slot) = parts.extensions.get::<RateSlot>() {
+        let _ = slot.0.set(bucket);
+    }
+    if rate.is_err() {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "{key} sent more `{}` requests than its rate ({} at once); retry in {} s",
+                class.as_str(),
+                bucket.limit,
+                bucket.reset_seconds
+            ),
+        )
+        .with_header_value(header::RETRY_AFTER, bucket.reset_seconds.to_string()));
+    }
+    Ok(())
+}
+
+/// Who reads the catalog: an agent with `catalog:read`, or — when the brand serves its catalog
+/// publicly (`--public-catalog`) — anyone without a token, rate-limited by client address.
+#[derive(Debug)]
+pub(crate) struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if state.config.public_catalog && !parts.headers.contains_key(header::AUTHORIZATION) {
+            let client = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(
+                    || "anonymous".to_owned(),
+                    |c| format!("client {}", c.0.ip()),
+                );
+            take_rate(parts, state, RateClass::Catalog, &client)?;
+            return Ok(Reader);
+        }
+        Grant::<CatalogRead>::from_request_parts(parts, state)
+            .await
+            .map(|_| Reader)
+    }
+}
+
 impl<N: Need> FromRequestParts<AppState> for Grant<N> {
     type Rejection = ApiError;
 
@@ -142,24 +192,7 @@ impl<N: Need> FromRequestParts<AppState> for Grant<N> {
             )
             .at("Authorization"));
         }
-        let rate = state.rate_limits.check(N::CLASS, claims.sub.as_str());
-        let (Ok(bucket) | Err(bucket)) = rate;
-        if let Some(slot) = parts.extensions.get::<RateSlot>() {
-            let _ = slot.0.set(bucket);
-        }
-        if rate.is_err() {
-            return Err(ApiError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "agent {} sent more `{}` requests than its rate ({} at once); retry in {} s",
-                    claims.sub,
-                    N::CLASS.as_str(),
-                    bucket.limit,
-                    bucket.reset_seconds
-                ),
-            )
-            .with_header_value(header::RETRY_AFTER, bucket.reset_seconds.to_string()));
-        }
+        take_rate(parts, state, N::CLASS, claims.sub.as_str())?;
         Ok(Grant {
             claims,
             need: PhantomData,

@@ -31,6 +31,9 @@ pub struct GatewayConfig {
     pub rate_limits: BTreeMap<RateClass, Rate>,
     /// How old a DPoP proof's `iat` may be.
     pub dpop_window: std::time::Duration,
+    /// Whether the catalog (search, products, categories, related) may be read without a
+    /// token; anonymous readers are rate-limited by client address.
+    pub public_catalog: bool,
 }
 
 impl GatewayConfig {

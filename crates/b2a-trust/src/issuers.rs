@@ -100,7 +100,10 @@ impl TrustedIssuer {
 
     /// Refuses claims that go beyond the ceiling.
     pub(crate) fn check_ceiling(&self, claims: &Claims) -> Result<(), TokenError> {
-        let over = |why: String| TokenError::AboveIssuerCeiling(format!("{}: {why}", self.name));
+        let over = |why: String| {
+            let why = why.replace("the parent token", "the issuer's ceiling");
+            TokenError::AboveIssuerCeiling(format!("{}: {why}", self.name))
+        };
         let c = &self.ceiling;
         if !c.roles.contains(&claims.role) {
             return Err(over(format!("it may not issue {} tokens", claims.role)));

@@ -278,7 +278,12 @@ impl TokenService {
         };
         cap.sort();
         cap.dedup();
-        check_role(req.role, &cap)?;
+        check_role(req.role, &cap).map_err(|e| {
+            TokenError::InvalidGrant(b2a_model::GrantViolation {
+                field: "cap".into(),
+                reason: e.to_string(),
+            })
+        })?;
         req.limits.validate().map_err(TokenError::InvalidGrant)?;
         let now = now_unix();
         let ttl = i64::try_from(req.ttl.as_secs()).map_err(|_| TokenError::InvalidLifetime)?;
@@ -490,7 +495,10 @@ impl TokenService {
             ));
         }
         check_role(claims.role, &claims.cap)?;
-        claims.limits.validate().map_err(TokenError::InvalidGrant)?;
+        claims
+            .limits
+            .validate()
+            .map_err(|v| TokenError::InvalidClaims(v.to_string()))?;
         if let Some(t) = trusted {
             t.check_ceiling(&claims)?;
             claims.jti = format!("{}/{}", t.name, claims.jti);

@@ -21,11 +21,12 @@ pub(super) fn router() -> Router<AppState> {
 
 async fn manifest(State(app): State<AppState>) -> Json<Value> {
     let base = &app.config.public_url;
+    let tokens = app.governance.tokens();
     Json(json!({
         "protocol": {"name": "b2a", "version": env!("CARGO_PKG_VERSION")},
         "brand": {"name": app.config.brand_name, "url": app.config.brand_url, "languages": ["fr", "en"]},
-        "issuer": app.governance.tokens().issuer(),
-        "audience": app.governance.tokens().audience(),
+        "issuer": tokens.issuer(),
+        "audience": tokens.audience(),
         "endpoints": {
             "rest": format!("{base}/v1"),
             "openapi": format!("{base}/openapi.json"),
@@ -39,9 +40,14 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "token": {
             "type": b2a_trust::TOKEN_TYPE,
-            "algorithms": ["EdDSA"],
-            "required_claims": ["iss", "aud", "sub", "exp", "nbf", "jti", "role", "cap"],
+            "algorithms": ["EdDSA", "ES256"],
+            "required_claims": ["iss", "aud", "sub", "exp", "nbf", "iat", "jti", "role", "cap"],
+            "dpop": {"algorithms": ["EdDSA", "ES256"], "window_seconds": app.config.dpop_window.as_secs()},
+            "trusted_issuers": tokens.trusted_issuers().iter().map(|t| json!({"name": t.name, "issuer": t.issuer})).collect::<Vec<_>>(),
+            "exchange": format!("{base}/v1/tokens/exchange"),
+            "introspection": format!("{base}/v1/tokens/self"),
         },
+        "catalog_access": if app.config.public_catalog { "public" } else { "token" },
         "capabilities": Capability::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "currencies": ["EUR"],
         "limits": {
@@ -52,6 +58,7 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
             "sparql_timeout_ms": app.config.sparql_timeout.as_millis() as u64,
             "sparql_max_rows": app.config.sparql_max_rows,
             "sparql_max_concurrent": app.config.sparql_max_concurrent,
+            "rate": app.rate_limits.rates().iter().map(|(c, r)| (c.as_str().to_owned(), json!(r))).collect::<serde_json::Map<_, _>>(),
         },
         "policies": {
             "pricing": "list prices from the published catalog; no personalised pricing",

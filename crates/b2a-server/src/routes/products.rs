@@ -11,7 +11,7 @@ use b2a_model::{Currency, Money, ProductId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::extract::{ApiQuery, CatalogRead, Grant, PathId};
+use crate::extract::{ApiQuery, PathId, Reader};
 use crate::{ApiError, AppState, GatewayConfig};
 
 pub(super) fn router() -> Router<AppState> {
@@ -161,7 +161,7 @@ fn search_query(params: Vec<(String, String)>) -> Result<ProductQuery, ApiError>
 
 async fn search(
     State(app): State<AppState>,
-    _grant: Grant<CatalogRead>,
+    _reader: Reader,
     ApiQuery(params): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let page = app.shop.search(search_query(params)?).await?;
@@ -192,7 +192,7 @@ enum ProductView {
 
 async fn product(
     State(app): State<AppState>,
-    _grant: Grant<CatalogRead>,
+    _reader: Reader,
     headers: HeaderMap,
     PathId(id): PathId<ProductId>,
 ) -> Result<Response, ApiError> {
@@ -236,7 +236,7 @@ struct RelatedParams {
 
 async fn related(
     State(app): State<AppState>,
-    _grant: Grant<CatalogRead>,
+    _reader: Reader,
     PathId(id): PathId<ProductId>,
     ApiQuery(p): ApiQuery<RelatedParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -253,7 +253,7 @@ async fn related(
 
 async fn categories(
     State(app): State<AppState>,
-    _grant: Grant<CatalogRead>,
+    _reader: Reader,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(json!({"items": app.shop.categories().await?})))
 }

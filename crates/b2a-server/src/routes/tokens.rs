@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use b2a_contract::{RevocationBody, TokenExchangeBody, TokenRequestBody};
@@ -12,7 +13,6 @@ use b2a_trust::{ExchangeRequest, IssueRequest};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::quotes::created;
 use crate::extract::{Admin, AnyToken, Grant, OptionalBody, Valid};
 use crate::{ApiError, AppState};
 
@@ -45,7 +45,7 @@ async fn issue(
         )
     };
     let issued = app.governance.issue(&req, &grant.actor()).await?;
-    Ok(created(format!("/v1/tokens/{}", issued.jti), &issued))
+    Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
 
 async fn revoke(
@@ -78,7 +78,7 @@ async fn exchange(
         ttl: body.ttl_seconds.map(Duration::from_secs),
     };
     let child = app.governance.exchange(&grant.claims, &req).await?;
-    Ok(created(format!("/v1/tokens/{}", child.jti), &child))
+    Ok((StatusCode::CREATED, Json(child)).into_response())
 }
 
 async fn status(State(app): State<AppState>, grant: Grant<AnyToken>) -> Result<Response, ApiError> {

@@ -17,7 +17,19 @@ async fn the_manifest_tells_an_agent_how_to_start() {
     assert_eq!(m["issuer"], PUBLIC_URL);
     assert_eq!(m["audience"], PUBLIC_URL);
     assert_eq!(m["jwks_uri"], format!("{PUBLIC_URL}/.well-known/jwks.json"));
-    assert_eq!(m["token"]["algorithms"], serde_json::json!(["EdDSA"]));
+    assert_eq!(
+        m["token"]["algorithms"],
+        serde_json::json!(["EdDSA", "ES256"])
+    );
+    assert_eq!(m["catalog_access"], "token");
+    assert_eq!(
+        m["limits"]["rate"]["orders"],
+        serde_json::json!({"per_second": 100_000, "burst": 100_000})
+    );
+    assert_eq!(
+        m["token"]["introspection"],
+        format!("{PUBLIC_URL}/v1/tokens/self")
+    );
 
     let jwks = app
         .get("/.well-known/jwks.json", None)

@@ -124,15 +124,24 @@ impl TestApp {
                 )
             })
             .collect();
-        Self::configured(quote_ttl, rates).await
+        Self::configured(quote_ttl, rates, false).await
+    }
+
+    /// The demo brand serving its catalog without a token too.
+    pub(crate) async fn public_catalog() -> Self {
+        Self::configured(Duration::from_secs(900), BTreeMap::new(), true).await
     }
 
     /// The demo brand with these per-agent rates.
     pub(crate) async fn with_rates(rates: BTreeMap<RateClass, Rate>) -> Self {
-        Self::configured(Duration::from_secs(900), rates).await
+        Self::configured(Duration::from_secs(900), rates, false).await
     }
 
-    async fn configured(quote_ttl: Duration, rate_limits: BTreeMap<RateClass, Rate>) -> Self {
+    async fn configured(
+        quote_ttl: Duration,
+        rate_limits: BTreeMap<RateClass, Rate>,
+        public_catalog: bool,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::create(dir.path()).expect("data dir");
         data.identity_or_init(PUBLIC_URL).expect("identity");
@@ -147,6 +156,7 @@ impl TestApp {
             sparql_max_concurrent: 2,
             rate_limits,
             dpop_window: Duration::from_secs(60),
+            public_catalog,
         };
         let state = data
             .app_state(config, quote_ttl, vec![])

@@ -354,6 +354,29 @@ async fn operators_issue_tokens_to_registered_agents_with_limits() {
     app.post("/v1/admin/tokens", Some(&ops), &[], &bad.to_string())
         .await
         .problem(StatusCode::BAD_REQUEST, "validation_failed");
+    // A capability outside the role is the request's fault, not the operator's token's.
+    bad["limits"] = json!({});
+    bad["cap"] = json!(["audit:read"]);
+    let p = app
+        .post("/v1/admin/tokens", Some(&ops), &[], &bad.to_string())
+        .await
+        .problem(StatusCode::BAD_REQUEST, "validation_failed");
+    assert_eq!(p["pointer"], "/cap");
+    // An agent that registered keys gets tokens bound to one of them only.
+    let key = holder();
+    let reg =
+        json!({"id": "heidi", "name": "Heidi", "contact": "dev@heidi.example", "keys": [key.jwk]});
+    app.post("/v1/admin/agents", Some(&ops), &[], &reg.to_string())
+        .await
+        .expect(StatusCode::CREATED, "agent", app.contract());
+    let mut bound = json!({"role": "agent", "agent": "heidi", "cnf": {"jkt": holder().jkt}});
+    app.post("/v1/admin/tokens", Some(&ops), &[], &bound.to_string())
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "key_not_registered");
+    bound["cnf"]["jkt"] = json!(key.jkt);
+    app.post("/v1/admin/tokens", Some(&ops), &[], &bound.to_string())
+        .await
+        .expect(StatusCode::CREATED, "issued-token", app.contract());
     // Only operators issue.
     app.post("/v1/admin/tokens", Some(token), &[], &issue.to_string())
         .await
@@ -712,4 +735,38 @@ async fn rate_limits_answer_429_with_retry_after() {
             .status,
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn a_public_catalog_is_read_without_a_token_and_still_checks_one_sent() {
+    let private = TestApp::demo().await;
+    private
+        .get(&format!("/v1/products/{COAT}"), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "missing_token");
+
+    let app = TestApp::public_catalog().await;
+    let manifest =
+        app.get("/.well-known/b2a", None)
+            .await
+            .expect(StatusCode::OK, "manifest", app.contract());
+    assert_eq!(manifest["catalog_access"], "public");
+    let anonymous = app.get(&format!("/v1/products/{COAT}"), None).await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert!(
+        anonymous.header("ratelimit-limit").is_some(),
+        "anonymous readers are rate-limited"
+    );
+    // A token sent is verified like anywhere else; quotes still need one.
+    refused(
+        &app,
+        "not-a-jwt",
+        StatusCode::UNAUTHORIZED,
+        "token_malformed",
+    )
+    .await;
+    let body = json!({"lines": [{"sku": COAT, "quantity": 1}], "ship_to": {"country": "FR"}});
+    app.post("/v1/quotes", None, &[], &body.to_string())
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "missing_token");
 }
