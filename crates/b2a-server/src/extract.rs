@@ -205,28 +205,21 @@ pub(crate) trait WireRequest: DeserializeOwned {
     const SCHEMA: &'static str;
 }
 
-impl WireRequest for QuoteRequestBody {
-    const SCHEMA: &'static str = "quote-request";
+macro_rules! wire_requests {
+    ($($body:ty => $schema:literal,)*) => {$(
+        impl WireRequest for $body {
+            const SCHEMA: &'static str = $schema;
+        }
+    )*};
 }
 
-impl WireRequest for OrderRequestBody {
-    const SCHEMA: &'static str = "order-request";
-}
-
-impl WireRequest for TokenRequestBody {
-    const SCHEMA: &'static str = "token-request";
-}
-
-impl WireRequest for TokenExchangeBody {
-    const SCHEMA: &'static str = "token-exchange";
-}
-
-impl WireRequest for RevocationBody {
-    const SCHEMA: &'static str = "token-revocation";
-}
-
-impl WireRequest for AgentRegistrationBody {
-    const SCHEMA: &'static str = "agent-registration";
+wire_requests! {
+    QuoteRequestBody => "quote-request",
+    OrderRequestBody => "order-request",
+    TokenRequestBody => "token-request",
+    TokenExchangeBody => "token-exchange",
+    RevocationBody => "token-revocation",
+    AgentRegistrationBody => "agent-registration",
 }
 
 /// A JSON body that its schema accepted, and the digest of its canonical form (for

@@ -200,6 +200,23 @@ async fn every_forgery_gets_its_own_code() {
     .await;
 }
 
+/// An agent token with every capability and a total budget in euro cents.
+fn budgeted(agent: &str, total: u64) -> IssueRequest {
+    IssueRequest {
+        limits: Limits {
+            currency: Some(Currency::EUR),
+            total: Some(total),
+            ..Limits::default()
+        },
+        ..IssueRequest::new(
+            Role::Agent,
+            AgentId::parse(agent).expect("id"),
+            vec![],
+            Duration::from_secs(600),
+        )
+    }
+}
+
 fn operator(app: &TestApp) -> String {
     app.token(Role::Operator, "ops", &[])
 }
@@ -412,21 +429,7 @@ async fn exchange_only_narrows_and_children_spend_from_their_parent() {
             .as_u64()
             .expect("amount")
     };
-    let parent = app
-        .issue_recorded(&IssueRequest {
-            limits: Limits {
-                currency: Some(Currency::EUR),
-                total: Some(2 * price),
-                ..Limits::default()
-            },
-            ..IssueRequest::new(
-                Role::Agent,
-                AgentId::parse("erin").expect("id"),
-                vec![],
-                Duration::from_secs(600),
-            )
-        })
-        .await;
+    let parent = app.issue_recorded(&budgeted("erin", 2 * price)).await;
     let exchange = |body: Value| {
         let app = &app;
         let token = parent.token.clone();
@@ -498,21 +501,7 @@ async fn racing_orders_never_exceed_a_budget() {
         .expect("amount");
     // Room for three orders and a third of a fourth.
     let total = 3 * price + price / 3;
-    let grant = app
-        .issue_recorded(&IssueRequest {
-            limits: Limits {
-                currency: Some(Currency::EUR),
-                total: Some(total),
-                ..Limits::default()
-            },
-            ..IssueRequest::new(
-                Role::Agent,
-                AgentId::parse("frank").expect("id"),
-                vec![],
-                Duration::from_secs(600),
-            )
-        })
-        .await;
+    let grant = app.issue_recorded(&budgeted("frank", total)).await;
     let mut quotes = Vec::new();
     for _ in 0..50 {
         quotes.push(
