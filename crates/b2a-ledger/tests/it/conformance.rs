@@ -866,7 +866,11 @@ pub(crate) async fn record_grant_audits_issue_and_exchange(ledger: &dyn Ledger) 
     assert_eq!(issued.credential, operator().credential);
     assert_eq!(issued.details["role"], "agent");
     assert_eq!(issued.details["agent"], "alice");
-    assert_eq!(issued.details["principal"], "pp-7f3a");
+    assert_eq!(issued.details["principal_bound"], true);
+    assert!(
+        !issued.details.to_string().contains("pp-7f3a"),
+        "the principal's pseudonym never enters the log"
+    );
     assert_eq!(issued.details["limits"]["total"], 10_000);
     assert_eq!(issued.details["parent"], serde_json::Value::Null);
     assert_eq!(issued.details["expires_at"], "2026-11-23T08:00:00Z");
