@@ -6,6 +6,7 @@
 //! [`SNAPSHOT_MAX_AGE`], so the per-request check costs a stamp read and two set lookups. The
 //! order transaction checks them again in the ledger, so money never moves on a stale view.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,10 @@ use time::OffsetDateTime;
 /// The longest a gateway trusts its in-memory revocations without asking the ledger again,
 /// whatever the trust stamp says.
 pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(5);
+
+/// How often, at most, the ledger's trust stamp is read: under load, a revocation committed by
+/// another process is seen within this long (a revocation through this gateway, at once).
+pub const STAMP_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Why a governance operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -124,11 +129,31 @@ struct Loaded {
     snapshot: Arc<TrustSnapshot>,
 }
 
+/// When the trust stamp was last read, in nanoseconds since `Governance::epoch`.
+struct StampCheck {
+    epoch: Instant,
+    last: AtomicU64,
+}
+
+impl StampCheck {
+    /// Whether the stamp is due for a read (and, if so, marks it read now).
+    fn due(&self) -> bool {
+        let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let last = self.last.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < STAMP_INTERVAL.as_nanos() as u64 {
+            return false;
+        }
+        self.last.store(now, Ordering::Relaxed);
+        true
+    }
+}
+
 /// The registry, token issuance and the standing of tokens.
 pub struct Governance {
     ledger: Arc<dyn Ledger>,
     tokens: Arc<TokenService>,
     loaded: RwLock<Option<Loaded>>,
+    stamp_check: StampCheck,
 }
 
 impl std::fmt::Debug for Governance {
@@ -178,6 +203,10 @@ impl Governance {
             ledger,
             tokens,
             loaded: RwLock::new(None),
+            stamp_check: StampCheck {
+                epoch: Instant::now(),
+                last: AtomicU64::new(0),
+            },
         }
     }
 
@@ -188,7 +217,7 @@ impl Governance {
 
     /// Verifies a token and checks its standing: not revoked (nor any token it was exchanged
     /// from), its agent not suspended.
-    pub async fn admit(&self, token: &str) -> Result<Claims, GovernanceError> {
+    pub async fn admit(&self, token: &str) -> Result<Arc<Claims>, GovernanceError> {
         let claims = self.tokens.verify(token)?;
         let snapshot = self.snapshot().await?;
         match snapshot.refusal(&claims.jti, &claims.chain, &claims.sub) {
@@ -199,16 +228,24 @@ impl Governance {
 
     /// The revocations and suspensions as the ledger now has them.
     async fn snapshot(&self) -> Result<Arc<TrustSnapshot>, LedgerError> {
-        let stamp = self.ledger.trust_stamp();
+        let due = self.stamp_check.due();
+        let mut stamp = None;
         {
             let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(l) = loaded.as_ref()
-                && l.stamp == stamp
                 && l.at.elapsed() < SNAPSHOT_MAX_AGE
             {
-                return Ok(Arc::clone(&l.snapshot));
+                if !due {
+                    return Ok(Arc::clone(&l.snapshot));
+                }
+                let now = self.ledger.trust_stamp();
+                if now == l.stamp {
+                    return Ok(Arc::clone(&l.snapshot));
+                }
+                stamp = Some(now);
             }
         }
+        let stamp = stamp.unwrap_or_else(|| self.ledger.trust_stamp());
         let snapshot = Arc::new(
             self.ledger
                 .trust_snapshot(OffsetDateTime::now_utc())

@@ -11,5 +11,7 @@ mod governance;
 mod shop;
 
 pub use catalog::VersionInfo;
-pub use governance::{Governance, GovernanceError, SNAPSHOT_MAX_AGE, TokenStatus, grant_of};
+pub use governance::{
+    Governance, GovernanceError, SNAPSHOT_MAX_AGE, STAMP_INTERVAL, TokenStatus, grant_of,
+};
 pub use shop::{AuditPage, Caller, Shop, ShopError};

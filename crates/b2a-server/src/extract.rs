@@ -55,7 +55,7 @@ needs! {
 /// the token is bound) that carries what `N` needs, within its agent's rate limit.
 #[derive(Debug)]
 pub(crate) struct Grant<N> {
-    pub(crate) claims: Claims,
+    pub(crate) claims: Arc<Claims>,
     need: PhantomData<N>,
 }
 

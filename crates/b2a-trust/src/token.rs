@@ -180,7 +180,7 @@ const KEY_CHECK_INTERVAL_MS: i64 = 1_000;
 
 type TokenDigest = [u8; 32];
 
-struct VerifiedTokens(quick_cache::sync::Cache<TokenDigest, (Arc<str>, Claims)>);
+struct VerifiedTokens(quick_cache::sync::Cache<TokenDigest, (Arc<str>, Arc<Claims>)>);
 
 impl std::fmt::Debug for VerifiedTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -412,7 +412,7 @@ impl TokenService {
     /// window (and that its key is still held) is checked again: signature verification is the
     /// costly part, and its result for a given text cannot change while the key is held.
     /// Revocation and suspension are the caller's to check (they live in the ledger).
-    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
         self.refresh_keys(false);
         let key = digest(token);
         if let Some((kid, claims)) = self.verified.0.get(&key) {
@@ -435,7 +435,10 @@ impl TokenService {
             }
             other => other?,
         };
-        self.verified.0.insert(key, (kid.into(), claims.clone()));
+        let claims = Arc::new(claims);
+        self.verified
+            .0
+            .insert(key, (kid.into(), Arc::clone(&claims)));
         Ok(claims)
     }
 
@@ -703,10 +706,13 @@ mod tests {
         assert_eq!(f.svc.verify(&issued.token).expect("again"), claims);
 
         // The same text, remembered, after its expiry (past the leeway).
-        let mut stale = claims.clone();
+        let mut stale = (*claims).clone();
         stale.exp = OffsetDateTime::now_utc().unix_timestamp() - 3600;
         let kid: Arc<str> = f.svc.keys().active().kid.clone().into();
-        f.svc.verified.0.insert(digest(&issued.token), (kid, stale));
+        f.svc
+            .verified
+            .0
+            .insert(digest(&issued.token), (kid, Arc::new(stale)));
         assert!(matches!(
             f.svc.verify(&issued.token),
             Err(TokenError::Expired)
