@@ -14,6 +14,8 @@ pub const CATALOG_TTL: &str = include_str!("../../../graph-data/demo/catalog.ttl
 pub const STOCK_CSV: &str = include_str!("../../../graph-data/demo/stock.csv");
 /// `sku,cost_minor,floor_minor,currency`: brand-private.
 pub const COSTS_CSV: &str = include_str!("../../../graph-data/demo/private/costs.csv");
+/// The pricing policy, TOML.
+pub const PRICING_POLICY_TOML: &str = include_str!("../../../graph-data/demo/pricing-policy.toml");
 
 /// What seeding did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +75,9 @@ pub fn costs() -> Result<Vec<SkuCost>, ShopError> {
         .collect()
 }
 
-/// Loads and publishes the demo catalog if nothing is published yet, and seeds stock and
-/// private costs for SKUs that have none. Running it again changes nothing.
+/// Loads and publishes the demo catalog if nothing is published yet, seeds stock and private
+/// costs for SKUs that have none, and loads the demo pricing policy if no policy is in force.
+/// Running it again changes nothing.
 pub async fn seed(shop: &Shop) -> Result<Seeded, ShopError> {
     let (version, published_now) = match shop.catalog().published_version() {
         Some(v) => (v, false),
@@ -91,6 +94,20 @@ pub async fn seed(shop: &Shop) -> Result<Seeded, ShopError> {
     };
     let stock_rows = shop.ledger().seed_stock(&stock_levels()?).await?;
     shop.ledger().seed_costs(&costs()?).await?;
+    if shop.ledger().policy().await?.is_none() {
+        let system = b2a_ledger::Actor {
+            name: "system".into(),
+            credential: String::new(),
+        };
+        crate::load_policy(
+            shop.ledger().as_ref(),
+            PRICING_POLICY_TOML,
+            true,
+            &system,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await?;
+    }
     Ok(Seeded {
         version,
         published_now,

@@ -8,10 +8,14 @@
 mod catalog;
 pub mod demo;
 mod governance;
+mod offers;
 mod shop;
 
 pub use catalog::VersionInfo;
 pub use governance::{
     Governance, GovernanceError, SNAPSHOT_MAX_AGE, STAMP_INTERVAL, TokenStatus, grant_of,
+};
+pub use offers::{
+    CounterOutcome, PublishedPolicy, QUOTE_SIGNATURE_TYPE, QuoteHistory, load_policy, parse_policy,
 };
 pub use shop::{AuditPage, Caller, Shop, ShopError};

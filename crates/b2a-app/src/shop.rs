@@ -1,14 +1,14 @@
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use b2a_audit::AuditEntry;
-use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery, SkuOffer};
+use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery};
 use b2a_ledger::{GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
 use b2a_model::{
-    AgentId, Availability, Order, OrderId, Principal, ProductId, Quote, QuoteId, QuoteRequest, Sku,
+    AgentId, Availability, Consent, Order, OrderId, Principal, ProductId, Quote, QuoteId, Sku,
 };
-use b2a_pricing::{ListedLine, PricingError, price_lines};
+use b2a_pricing::PricingError;
+use b2a_trust::TokenService;
 use time::OffsetDateTime;
 
 /// Who is acting: the verified subject of a token.
@@ -22,6 +22,8 @@ pub struct Caller {
     pub credential: String,
     /// The grant of that token: its limits bind every order.
     pub grant: GrantRecord,
+    /// What the person agreed to share (attributes pricing may read).
+    pub consent: Consent,
 }
 
 impl Caller {
@@ -32,6 +34,7 @@ impl Caller {
             principal: claims.principal.clone(),
             credential: claims.jti.clone(),
             grant: crate::governance::grant_of(claims),
+            consent: claims.consent.clone(),
         }
     }
 }
@@ -49,6 +52,9 @@ pub enum ShopError {
     /// Pricing refused.
     #[error(transparent)]
     Pricing(#[from] PricingError),
+    /// A pricing policy was refused.
+    #[error("pricing policy: {0}")]
+    Policy(b2a_pricing::PolicyError),
     /// Line `index` names a SKU the published catalog does not sell.
     #[error("line {index}: {sku} is not sold in the published catalog")]
     UnknownSku {
@@ -126,7 +132,10 @@ impl std::fmt::Debug for ProductCache {
 pub struct Shop {
     catalog: Arc<CatalogStore>,
     ledger: Arc<dyn Ledger>,
+    /// Signs every quote version with the brand's key.
+    tokens: Arc<TokenService>,
     quote_ttl: Duration,
+    pub(crate) policy_cache: Arc<crate::offers::PolicyCache>,
     /// Rendered products by (catalog version, id): a published version never changes, so a
     /// rendering stays true for as long as its version is the published one.
     products: Arc<ProductCache>,
@@ -136,13 +145,21 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// A shop over these stores; quotes stay valid for `quote_ttl`.
-    pub fn new(catalog: Arc<CatalogStore>, ledger: Arc<dyn Ledger>, quote_ttl: Duration) -> Self {
+    /// A shop over these stores, signing quotes with the keys of `tokens`; quotes stay valid
+    /// for `quote_ttl`.
+    pub fn new(
+        catalog: Arc<CatalogStore>,
+        ledger: Arc<dyn Ledger>,
+        tokens: Arc<TokenService>,
+        quote_ttl: Duration,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
             catalog,
             ledger,
+            tokens,
             quote_ttl,
+            policy_cache: Arc::default(),
             products: Arc::new(ProductCache(quick_cache::sync::Cache::new(
                 PRODUCT_CACHE_CAPACITY,
             ))),
@@ -160,12 +177,17 @@ impl Shop {
         &self.ledger
     }
 
+    /// The brand's token service (its keys sign quotes).
+    pub fn tokens(&self) -> &Arc<TokenService> {
+        &self.tokens
+    }
+
     /// How long quotes stay valid.
     pub fn quote_ttl(&self) -> Duration {
         self.quote_ttl
     }
 
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&CatalogStore) -> Result<T, GraphError> + Send + 'static,
     ) -> Result<T, ShopError> {
@@ -217,69 +239,13 @@ impl Shop {
             .ok_or(ShopError::ProductNotFound(id))
     }
 
-    /// Prices a request at list price and records the quote (with its audit entry).
-    pub async fn create_quote(
-        &self,
-        caller: &Caller,
-        request: QuoteRequest,
-        now: OffsetDateTime,
-    ) -> Result<Quote, ShopError> {
-        let mut seen = HashSet::new();
-        for (index, line) in request.lines.iter().enumerate() {
-            if !seen.insert(line.sku.clone()) {
-                return Err(ShopError::DuplicateSku {
-                    index,
-                    sku: line.sku.clone(),
-                });
-            }
-        }
-        let skus: Vec<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
-        self.check_categories(caller, &skus).await?;
-        let offers: Vec<Option<SkuOffer>> = self
-            .blocking(move |c| {
-                skus.iter()
-                    .map(|s| c.offer(s))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
-        let mut listed = Vec::with_capacity(offers.len());
-        for (index, (line, offer)) in request.lines.into_iter().zip(offers).enumerate() {
-            let offer = offer.ok_or_else(|| ShopError::UnknownSku {
-                index,
-                sku: line.sku.clone(),
-            })?;
-            if !offer.availability.is_orderable() {
-                return Err(ShopError::SkuUnavailable {
-                    index,
-                    sku: line.sku,
-                    availability: offer.availability,
-                });
-            }
-            listed.push(ListedLine {
-                sku: line.sku,
-                name: offer.name,
-                quantity: line.quantity,
-                unit_price: offer.price,
-            });
-        }
-        let priced = price_lines(listed)?;
-        let quote = Quote {
-            id: QuoteId::generate(),
-            agent: caller.agent.clone(),
-            principal: caller.principal.clone(),
-            lines: priced.lines,
-            ship_to: request.ship_to,
-            total: priced.total,
-            created_at: now,
-            expires_at: now + self.quote_ttl,
-        };
-        self.ledger.create_quote(&quote, &caller.credential).await?;
-        Ok(quote)
-    }
-
     /// Refuses SKUs outside the categories the caller's token may buy in (a SKU the catalog
     /// does not sell is left for pricing to name).
-    async fn check_categories(&self, caller: &Caller, skus: &[Sku]) -> Result<(), ShopError> {
+    pub(crate) async fn check_categories(
+        &self,
+        caller: &Caller,
+        skus: &[Sku],
+    ) -> Result<(), ShopError> {
         let Some(allowed) = caller.grant.limits.categories.clone() else {
             return Ok(());
         };

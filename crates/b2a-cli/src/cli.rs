@@ -45,6 +45,40 @@ pub(crate) enum Command {
     /// work on a data directory whose gateway is stopped.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Load and show the pricing policy: rules, guardrails, negotiation. Works while the gateway
+    /// runs on the same DIR; a new policy prices every quote made after it.
+    #[command(subcommand)]
+    Pricing(PricingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PricingCommand {
+    /// Check a policy file (TOML, or JSON when it ends in .json) and make it the policy in
+    /// force: a new version, recorded in the audit log. Nothing is stored if any field is wrong.
+    Load(PricingLoadArgs),
+    /// Check a policy file without loading it; prints what agents would read of it.
+    Check(PricingCheckArgs),
+    /// Print the policy in force, whole (JSON), with its version.
+    Show(DataArgs),
+}
+
+/// Flags of `pricing load`.
+#[derive(Debug, Args)]
+pub(crate) struct PricingLoadArgs {
+    /// Data directory.
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// The policy file.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+}
+
+/// Flags of `pricing check`.
+#[derive(Debug, Args)]
+pub(crate) struct PricingCheckArgs {
+    /// The policy file.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

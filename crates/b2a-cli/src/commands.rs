@@ -12,11 +12,12 @@ use b2a_model::{
 use b2a_server::{AppState, DataDir, GatewayConfig};
 use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::json;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{
-    AgentsCommand, Cli, Command, IssueArgs, KeysCommand, RegisterArgs, RevokeArgs, RoleArg,
-    ServeArgs, TokenCommand,
+    AgentsCommand, Cli, Command, IssueArgs, KeysCommand, PricingCommand, RegisterArgs, RevokeArgs,
+    RoleArg, ServeArgs, TokenCommand,
 };
 use crate::config::{FileConfig, IssueSettings, ServeSettings};
 
@@ -32,6 +33,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agents(cmd) => agents(cmd, file).await,
         Command::Keys(cmd) => keys(cmd, file),
         Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
+        Command::Pricing(cmd) => pricing(cmd, file).await,
     }
 }
 
@@ -109,7 +111,7 @@ async fn demo(args: ServeArgs, file: FileConfig) -> anyhow::Result<()> {
             contact: "demo@agents.example".into(),
             keys: vec![],
             status: AgentStatus::Active,
-            registered_at: time::OffsetDateTime::now_utc(),
+            registered_at: OffsetDateTime::now_utc(),
         };
         gov.register_agent(&agent, &cli_actor()).await?;
     }
@@ -313,7 +315,7 @@ async fn register(args: RegisterArgs, file: FileConfig) -> anyhow::Result<()> {
         contact: args.contact,
         keys,
         status: AgentStatus::Active,
-        registered_at: time::OffsetDateTime::now_utc(),
+        registered_at: OffsetDateTime::now_utc(),
     };
     gov.register_agent(&agent, &cli_actor()).await?;
     eprintln!("registered {}", agent.id);
@@ -362,4 +364,61 @@ fn keys(cmd: KeysCommand, file: FileConfig) -> anyhow::Result<()> {
         println!("{}\t{role}", k.kid);
     }
     Ok(())
+}
+
+/// Reads a policy file: its text, and whether it is TOML (anything but `.json`).
+fn policy_file(path: &Path) -> anyhow::Result<(String, bool)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let toml = path.extension().and_then(|e| e.to_str()) != Some("json");
+    Ok((text, toml))
+}
+
+async fn pricing(cmd: PricingCommand, file: FileConfig) -> anyhow::Result<()> {
+    match cmd {
+        PricingCommand::Load(args) => {
+            let (text, toml) = policy_file(&args.file)?;
+            let ledger = data_dir(args.data, &file)?.ledger().await?;
+            let stored = b2a_app::load_policy(
+                &ledger,
+                &text,
+                toml,
+                &cli_actor(),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            eprintln!("pricing policy v{} is in force", stored.version);
+            Ok(())
+        }
+        PricingCommand::Check(args) => {
+            let (text, toml) = policy_file(&args.file)?;
+            let policy = b2a_app::parse_policy(&text, toml)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&policy.public_summary())?
+            );
+            eprintln!("{}: valid", args.file.display());
+            Ok(())
+        }
+        PricingCommand::Show(args) => {
+            let ledger = data_dir(args.data, &file)?.ledger().await?;
+            match b2a_ledger::Ledger::policy(&ledger).await? {
+                Some(p) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({
+                            "version": p.version,
+                            "loaded_at": p.loaded_at.format(&Rfc3339)?,
+                            "loaded_by": p.loaded_by,
+                            "policy": p.body,
+                        }))?
+                    );
+                    Ok(())
+                }
+                None => anyhow::bail!("no pricing policy was loaded: quotes are at list price"),
+            }
+        }
+    }
 }

@@ -24,7 +24,7 @@ mod schemas;
 pub use codes::ErrorCode;
 pub use openapi::{ROUTES, RouteDoc};
 pub use requests::{
-    AgentRegistrationBody, FieldError, OrderRequestBody, QuoteRequestBody, RevocationBody,
-    TokenExchangeBody, TokenRequestBody,
+    AgentRegistrationBody, CounterBody, CounterLineBody, DeliveryBody, FieldError, MoneyBody,
+    OrderRequestBody, QuoteRequestBody, RevocationBody, TokenExchangeBody, TokenRequestBody,
 };
 pub use schemas::{Contract, ContractError, SCHEMA_BASE, Violation};

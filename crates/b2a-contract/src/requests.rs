@@ -1,9 +1,10 @@
 //! Request bodies, after their schema has accepted them, and their conversion to domain values.
 
 use b2a_model::{
-    AgentId, Capability, Confirmation, Consent, CountryCode, Limits, ModelError, Principal,
-    Quantity, QuoteId, QuoteRequest, RequestedLine, Role, Sku,
+    AgentId, Capability, Confirmation, Consent, CountryCode, Currency, Limits, ModelError, Money,
+    Principal, Quantity, QuoteId, QuoteRequest, RequestedLine, Role, Sku, Speed,
 };
+use b2a_pricing::Counter;
 use serde::Deserialize;
 
 /// A field that the schema accepted but the domain refuses.
@@ -31,6 +32,37 @@ pub struct QuoteRequestBody {
     pub lines: Vec<LineBody>,
     /// Destination.
     pub ship_to: ShipToBody,
+    /// The delivery wanted.
+    #[serde(default)]
+    pub delivery: DeliveryBody,
+    /// A total the agent hopes for.
+    pub target: Option<MoneyBody>,
+}
+
+/// The delivery wanted.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryBody {
+    /// `standard` or `express`.
+    pub speed: Option<Speed>,
+    /// `YYYY-MM-DD`.
+    pub deliver_by: Option<String>,
+}
+
+/// An amount (schema `money`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyBody {
+    /// Minor units.
+    pub amount: i64,
+    /// ISO 4217.
+    pub currency: Currency,
+}
+
+impl From<MoneyBody> for Money {
+    fn from(m: MoneyBody) -> Money {
+        Money::new(m.amount, m.currency)
+    }
 }
 
 /// One requested line.
@@ -61,7 +93,67 @@ impl QuoteRequestBody {
             lines.push(RequestedLine { sku, quantity });
         }
         let ship_to = CountryCode::parse(&self.ship_to.country).map_err(at("/ship_to/country"))?;
-        Ok(QuoteRequest { lines, ship_to })
+        let deliver_by = self
+            .delivery
+            .deliver_by
+            .as_deref()
+            .map(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map_err(|_| FieldError {
+                        pointer: "/delivery/deliver_by".into(),
+                        message: format!("`{d}` is not a date such as 2026-12-24"),
+                    })
+            })
+            .transpose()?;
+        Ok(QuoteRequest {
+            lines,
+            ship_to,
+            speed: self.delivery.speed,
+            deliver_by,
+            target: self.target.map(Money::from),
+        })
+    }
+}
+
+/// `POST /v1/quotes/{id}/counter` body (schema `counter-request`): exactly one member.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterBody {
+    /// A target total, delivery included.
+    pub target_total: Option<MoneyBody>,
+    /// Target unit prices of some lines.
+    pub lines: Option<Vec<CounterLineBody>>,
+}
+
+/// A target unit price for one line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterLineBody {
+    /// The line's SKU.
+    pub sku: String,
+    /// The unit price hoped for.
+    pub unit_price: MoneyBody,
+}
+
+impl CounterBody {
+    /// The counter-offer, or the first field the domain refuses.
+    pub fn into_counter(self) -> Result<Counter, FieldError> {
+        match (self.target_total, self.lines) {
+            (Some(t), None) => Ok(Counter::Total(t.into())),
+            (None, Some(lines)) => lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let sku = Sku::parse(l.sku).map_err(at(format!("/lines/{i}/sku")))?;
+                    Ok((sku, l.unit_price.into()))
+                })
+                .collect::<Result<_, _>>()
+                .map(Counter::LinePrices),
+            _ => Err(FieldError {
+                pointer: String::new(),
+                message: "give exactly one of target_total and lines".into(),
+            }),
+        }
     }
 }
 

@@ -16,6 +16,7 @@ macro_rules! embedded_schemas {
 }
 
 embedded_schemas!(
+    "adjustment",
     "agent",
     "agent-registration",
     "agents",
@@ -26,6 +27,9 @@ embedded_schemas!(
     "categories",
     "catalog-versions",
     "consent",
+    "counter-request",
+    "counter-result",
+    "delivery",
     "health",
     "issued-token",
     "jwks",
@@ -34,6 +38,8 @@ embedded_schemas!(
     "money",
     "order",
     "order-request",
+    "pricing-policy",
+    "pricing-policy-loaded",
     "problem",
     "publish-report",
     "product",
@@ -215,7 +221,9 @@ mod tests {
         assert_eq!(c.names().count(), FILES.len());
         let quote_line = json!({
             "sku": "VC-1", "name": "x", "quantity": 1,
+            "list_price": {"amount": 100, "currency": "EUR"},
             "unit_price": {"amount": 100, "currency": "EUR"},
+            "adjustments": [],
             "line_total": {"amount": 100, "currency": "EUR"}
         });
         assert_eq!(c.validate("quote-line", &quote_line), Ok(()));

@@ -15,17 +15,19 @@
 
 mod enforce;
 mod grants;
+mod offers;
 mod records;
 mod sqlite;
 
 use async_trait::async_trait;
 use b2a_audit::{AuditEntry, AuditRecord};
-use b2a_model::{AgentId, Money, Order, OrderId, Quote, QuoteId, Sku};
+use b2a_model::{AgentId, Money, Order, OrderId, Principal, Quote, QuoteId, Sku};
 use time::OffsetDateTime;
 
 pub use grants::{
     Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Refusal, TrustSnapshot,
 };
+pub use offers::{Acceptance, NewQuote, PricingSignals, QuoteRecord, Revision, StoredPolicy};
 pub use records::{order_placed, quote_created};
 pub use sqlite::SqliteLedger;
 
@@ -80,6 +82,20 @@ pub enum LedgerError {
     /// The quote's expiry has passed.
     #[error("quote {0} has expired")]
     QuoteExpired(QuoteId),
+    /// The quote was accepted: its price is bound and no longer negotiable.
+    #[error("quote {0} was accepted and can no longer be countered")]
+    QuoteAccepted(QuoteId),
+    /// An order needs the quote accepted first.
+    #[error("quote {0} has not been accepted; accept it before ordering")]
+    QuoteNotAccepted(QuoteId),
+    /// The quote moved on (another counter-offer or acceptance) since it was read.
+    #[error("quote {quote} changed meanwhile; it is now at round {round}")]
+    QuoteChanged {
+        /// The quote.
+        quote: QuoteId,
+        /// Its current round.
+        round: u32,
+    },
     /// The quote already became an order.
     #[error("quote {quote} was already ordered as {order}")]
     QuoteAlreadyOrdered {
@@ -175,14 +191,59 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// Units on hand, if the SKU is stocked.
     async fn stock(&self, sku: &Sku) -> Result<Option<u32>, LedgerError>;
 
-    /// Stores a quote and its audit entry in one transaction.
-    async fn create_quote(&self, quote: &Quote, credential: &str) -> Result<(), LedgerError>;
+    /// Stores a new quote, its private bounds, its demand and base prices, and its audit entry in
+    /// one transaction.
+    async fn create_quote(&self, new: NewQuote<'_>) -> Result<(), LedgerError>;
 
-    /// The quote, if it exists and was made to `agent`.
+    /// The current version of the quote, if it exists and was made to `agent`.
     async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError>;
 
-    /// Turns a quote into an order in one transaction: idempotency key, stock decrement, order
-    /// row and audit entry commit together or not at all.
+    /// The quote with its earlier versions and private bounds, if it was made to `agent`.
+    async fn quote_record(
+        &self,
+        id: &QuoteId,
+        agent: &AgentId,
+    ) -> Result<Option<QuoteRecord>, LedgerError>;
+
+    /// Records the answer to a counter-offer — and its new version, if any — with its audit
+    /// entry, provided the quote is still at `from_round`, open or final, unexpired and unordered.
+    /// Returns the current version.
+    async fn revise_quote(&self, rev: &Revision) -> Result<Quote, LedgerError>;
+
+    /// Binds the current version of a quote: stores the accepted version (same round) with its
+    /// audit entry, provided it is unexpired and unordered. Accepting an accepted quote again
+    /// returns it unchanged.
+    async fn accept_quote(&self, acc: &Acceptance) -> Result<Quote, LedgerError>;
+
+    /// What the pricing engine may know of each SKU: stock, cost, demand since `demand_since`,
+    /// base prices quoted since `prices_since`.
+    async fn pricing_signals(
+        &self,
+        skus: &[Sku],
+        demand_since: OffsetDateTime,
+        prices_since: OffsetDateTime,
+    ) -> Result<Vec<PricingSignals>, LedgerError>;
+
+    /// Orders placed for `principal` since `since` (for a consented loyalty tier).
+    async fn principal_orders(
+        &self,
+        principal: &Principal,
+        since: OffsetDateTime,
+    ) -> Result<u32, LedgerError>;
+
+    /// Stores a new version of the pricing policy with its `pricing_policy.changed` audit entry.
+    async fn store_policy(
+        &self,
+        body: &serde_json::Value,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<StoredPolicy, LedgerError>;
+
+    /// The pricing policy in force: the newest version, if any was loaded.
+    async fn policy(&self) -> Result<Option<StoredPolicy>, LedgerError>;
+
+    /// Turns an accepted quote into an order in one transaction: idempotency key, stock
+    /// decrement, order row and audit entry commit together or not at all.
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError>;
 
     /// The order, if it exists and was placed by `agent`.

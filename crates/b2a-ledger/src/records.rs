@@ -2,6 +2,8 @@
 
 use b2a_audit::AuditRecord;
 use b2a_model::{AgentId, Order, Quote, QuoteLine};
+
+use crate::{Revision, StoredPolicy};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -16,26 +18,98 @@ fn rfc3339(t: OffsetDateTime) -> String {
 fn lines(lines: &[QuoteLine]) -> Value {
     lines
         .iter()
-        .map(|l| json!({"sku": l.sku, "quantity": l.quantity, "unit_price": l.unit_price, "line_total": l.line_total}))
+        .map(|l| {
+            json!({
+                "sku": l.sku,
+                "quantity": l.quantity,
+                "list_price": l.list_price,
+                "unit_price": l.unit_price,
+                "adjustments": l.adjustments,
+                "line_total": l.line_total,
+            })
+        })
         .collect()
 }
 
-/// `quote.created`: who asked, the priced lines, the total and the expiry.
-pub fn quote_created(q: &Quote, credential: &str) -> AuditRecord {
+/// What an audit entry says of one version of a quote: every line with each adjustment and its
+/// reason, the delivery, the totals, the policy version, the negotiation state and the
+/// signature — enough to check the signed quote the agent holds against the log.
+fn version_details(q: &Quote) -> Value {
+    json!({
+        "round": q.round,
+        "status": q.status,
+        "lines": lines(&q.lines),
+        "delivery": q.delivery,
+        "subtotal": q.subtotal,
+        "total": q.total,
+        "ship_to": q.ship_to,
+        "policy_version": q.policy_version,
+        "negotiation": q.negotiation,
+        "expires_at": rfc3339(q.expires_at),
+        "signature": q.signature,
+    })
+}
+
+fn by_agent(
+    q: &Quote,
+    credential: &str,
+    at: OffsetDateTime,
+    action: &str,
+    details: Value,
+) -> AuditRecord {
     AuditRecord {
-        at: rfc3339(q.created_at),
+        at: rfc3339(at),
         actor: format!("agent:{}", q.agent),
         credential: credential.to_owned(),
-        action: "quote.created".into(),
+        action: action.into(),
         subject: q.id.to_string(),
-        details: json!({
-            "lines": lines(&q.lines),
-            "total": q.total,
-            "ship_to": q.ship_to,
-            "expires_at": rfc3339(q.expires_at),
-            "pricing": "list_price",
-        }),
+        details,
     }
+}
+
+/// `quote.created`: the first version, as priced and signed.
+pub fn quote_created(q: &Quote, credential: &str) -> AuditRecord {
+    by_agent(
+        q,
+        credential,
+        q.created_at,
+        "quote.created",
+        version_details(q),
+    )
+}
+
+/// `quote.countered`: the agent's target and the brand's answer with its reason, and the new
+/// version when the answer made one.
+pub(crate) fn quote_countered(current: &Quote, rev: &Revision) -> AuditRecord {
+    by_agent(
+        current,
+        &rev.credential,
+        rev.now,
+        "quote.countered",
+        json!({
+            "from_round": rev.from_round,
+            "target": rev.target,
+            "answer": rev.answer,
+            "reason": rev.reason,
+            "version": rev.new_version.as_ref().map(version_details),
+        }),
+    )
+}
+
+/// `quote.accepted`: the version the brand is now bound to, signed again.
+pub(crate) fn quote_accepted(q: &Quote, credential: &str, at: OffsetDateTime) -> AuditRecord {
+    by_agent(q, credential, at, "quote.accepted", version_details(q))
+}
+
+/// `pricing_policy.changed`: the new version, whole (auditors review the rules that price).
+pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> AuditRecord {
+    by_actor(
+        by,
+        p.loaded_at,
+        "pricing_policy.changed",
+        &format!("pricing-policy/v{}", p.version),
+        json!({"version": p.version, "policy": p.body}),
+    )
 }
 
 /// `order.placed`: the order, the quote it came from and its status.
@@ -48,6 +122,7 @@ pub fn order_placed(o: &Order, credential: &str) -> AuditRecord {
         subject: o.id.to_string(),
         details: json!({
             "quote_id": o.quote_id,
+            "quote_round": o.quote_round,
             "status": o.status,
             "lines": lines(&o.lines),
             "total": o.total,

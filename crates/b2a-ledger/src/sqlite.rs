@@ -1,5 +1,6 @@
 mod grant_rows;
 mod marker;
+mod offers;
 mod registry;
 
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use b2a_audit::{AuditEntry, AuditRecord, Chain};
-use b2a_model::{AgentId, Order, OrderId, Quote, QuoteId, Sku};
+use b2a_model::{AgentId, Order, OrderId, Principal, Quote, QuoteId, QuoteStatus, Sku};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -17,10 +18,14 @@ use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
 use crate::enforce::admit;
-use crate::records::{agent_registered, agent_status_changed, grant_recorded, grant_revoked};
+use crate::records::{
+    agent_registered, agent_status_changed, grant_recorded, grant_revoked, policy_changed,
+    quote_accepted, quote_countered,
+};
 use crate::{
-    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError, PlaceOrder,
-    Placed, SkuCost, TrustSnapshot, order_placed, quote_created,
+    Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
+    NewQuote, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision, SkuCost, StoredPolicy,
+    TrustSnapshot, order_placed, quote_created,
 };
 
 const SCHEMA: &str = include_str!("sqlite_schema.sql");
@@ -230,7 +235,8 @@ impl Ledger for SqliteLedger {
             .transpose()
     }
 
-    async fn create_quote(&self, quote: &Quote, credential: &str) -> Result<(), LedgerError> {
+    async fn create_quote(&self, new: NewQuote<'_>) -> Result<(), LedgerError> {
+        let quote = new.quote;
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO quotes (id, agent, body, expires_at) VALUES (?, ?, ?, ?)")
             .bind(quote.id.as_str())
@@ -240,8 +246,108 @@ impl Ledger for SqliteLedger {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
-        append(&mut tx, quote_created(quote, credential)).await?;
+        offers::insert_bounds(&mut tx, &quote.id, new.bounds).await?;
+        for (sku, quantity, base) in new.base_prices {
+            offers::record_activity(&mut tx, sku, *quantity, Some(*base), quote.created_at).await?;
+        }
+        append(&mut tx, quote_created(quote, new.credential)).await?;
         tx.commit().await.map_err(storage)
+    }
+
+    async fn quote_record(
+        &self,
+        id: &QuoteId,
+        agent: &AgentId,
+    ) -> Result<Option<QuoteRecord>, LedgerError> {
+        let mut conn = self.read().await?;
+        let (current, order) = match offers::current(&mut conn, id, agent).await {
+            Ok(found) => found,
+            Err(LedgerError::QuoteNotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let (history, bounds) = offers::history_and_bounds(&mut conn, id).await?;
+        Ok(Some(QuoteRecord {
+            current,
+            history,
+            bounds,
+            order: order.map(OrderId::parse).transpose().map_err(corrupt)?,
+        }))
+    }
+
+    async fn revise_quote(&self, rev: &Revision) -> Result<Quote, LedgerError> {
+        let mut tx = self.begin().await?;
+        let (current, order) = offers::current(&mut tx, &rev.quote_id, &rev.agent).await?;
+        offers::still_open(&current, order.as_deref(), rev.now)?;
+        if current.round != rev.from_round {
+            return Err(LedgerError::QuoteChanged {
+                quote: current.id,
+                round: current.round,
+            });
+        }
+        append(&mut tx, quote_countered(&current, rev)).await?;
+        let now_current = match &rev.new_version {
+            Some(new) => {
+                offers::replace(&mut tx, &current, new).await?;
+                new.clone()
+            }
+            None => current,
+        };
+        tx.commit().await.map_err(storage)?;
+        Ok(now_current)
+    }
+
+    async fn accept_quote(&self, acc: &Acceptance) -> Result<Quote, LedgerError> {
+        let new = &acc.accepted;
+        let mut tx = self.begin().await?;
+        let (current, order) = offers::current(&mut tx, &new.id, &new.agent).await?;
+        if current.status == QuoteStatus::Accepted && current.round == new.round {
+            return Ok(current);
+        }
+        offers::still_open(&current, order.as_deref(), acc.now)?;
+        if current.round != new.round {
+            return Err(LedgerError::QuoteChanged {
+                quote: current.id,
+                round: current.round,
+            });
+        }
+        offers::replace(&mut tx, &current, new).await?;
+        append(&mut tx, quote_accepted(new, &acc.credential, acc.now)).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(new.clone())
+    }
+
+    async fn pricing_signals(
+        &self,
+        skus: &[Sku],
+        demand_since: OffsetDateTime,
+        prices_since: OffsetDateTime,
+    ) -> Result<Vec<PricingSignals>, LedgerError> {
+        offers::signals(&mut *self.read().await?, skus, demand_since, prices_since).await
+    }
+
+    async fn principal_orders(
+        &self,
+        principal: &Principal,
+        since: OffsetDateTime,
+    ) -> Result<u32, LedgerError> {
+        offers::principal_orders(&mut *self.read().await?, principal, since).await
+    }
+
+    async fn store_policy(
+        &self,
+        body: &serde_json::Value,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<StoredPolicy, LedgerError> {
+        let mut tx = self.begin().await?;
+        let stored = offers::insert_policy(&mut tx, body, &by.name, now).await?;
+        append(&mut tx, policy_changed(&stored, by)).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(stored)
+    }
+
+    async fn policy(&self) -> Result<Option<StoredPolicy>, LedgerError> {
+        offers::latest_policy(&mut *self.read().await?).await
     }
 
     async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError> {
@@ -269,6 +375,9 @@ impl Ledger for SqliteLedger {
         // the audit entry, in one commit.
         let order = Order::from_quote(quote, OrderId::generate(), cmd.now);
         insert_order(&mut tx, &order).await?;
+        for line in &order.lines {
+            offers::record_activity(&mut tx, &line.sku, line.quantity.get(), None, cmd.now).await?;
+        }
         grant_rows::record_spend(&mut tx, &chain, &order).await?;
         remember_key(&mut tx, cmd, &order).await?;
         append(&mut tx, order_placed(&order, &cmd.credential)).await?;
@@ -460,7 +569,7 @@ async fn replayed_order(
     decode(&body).map(Some)
 }
 
-/// The quote of `cmd`: made to its agent, not expired, not ordered yet.
+/// The quote of `cmd`: made to its agent, accepted, not expired, not ordered yet.
 async fn orderable_quote(
     conn: &mut SqliteConnection,
     cmd: &PlaceOrder,
@@ -481,6 +590,9 @@ async fn orderable_quote(
     let quote: Quote = decode(row.get::<&str, _>(0))?;
     if quote.expires_at <= cmd.now {
         return Err(LedgerError::QuoteExpired(quote.id));
+    }
+    if quote.status != QuoteStatus::Accepted {
+        return Err(LedgerError::QuoteNotAccepted(quote.id));
     }
     Ok(quote)
 }

@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS orders_by_agent ON orders (agent, created_at);
+-- Loyalty tiers count a principal's recent orders (only when the person consented).
+CREATE INDEX IF NOT EXISTS orders_by_principal
+    ON orders (json_extract(body, '$.principal'), created_at);
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     agent       TEXT NOT NULL,
@@ -96,3 +99,37 @@ CREATE TABLE IF NOT EXISTS grant_spend (
     PRIMARY KEY (jti, order_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS grant_spend_by_time ON grant_spend (jti, at);
+
+-- Quotes: `quotes.body` is the current version; each version a counter-offer replaced is kept
+-- here. `quote_bounds` holds the brand-private negotiation bounds of a quote (walk-away prices):
+-- no route serves them.
+CREATE TABLE IF NOT EXISTS quote_versions (
+    quote_id TEXT NOT NULL REFERENCES quotes (id),
+    round    INTEGER NOT NULL,
+    body     TEXT NOT NULL,
+    PRIMARY KEY (quote_id, round)
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS quote_bounds (
+    quote_id TEXT PRIMARY KEY REFERENCES quotes (id),
+    body     TEXT NOT NULL
+) STRICT;
+
+-- Demand and recent prices, what dynamic pricing reads: one row per line of a first quote
+-- version (with the one-unit base price it was quoted at) and per ordered line (no price).
+CREATE TABLE IF NOT EXISTS sku_activity (
+    sku        TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    quantity   INTEGER NOT NULL CHECK (quantity > 0),
+    base_minor INTEGER,
+    currency   TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS sku_activity_by_sku ON sku_activity (sku, at);
+
+-- Every version of the pricing policy the operator loaded; the newest is in force.
+CREATE TABLE IF NOT EXISTS pricing_policies (
+    version   INTEGER PRIMARY KEY,
+    body      TEXT NOT NULL,
+    loaded_at INTEGER NOT NULL,
+    loaded_by TEXT NOT NULL
+) STRICT;

@@ -1,7 +1,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{AgentId, CountryCode, ModelError, Money, OrderId, Principal, QuoteId, Sku};
+use crate::{
+    Adjustment, AgentId, CountryCode, Delivery, ModelError, Money, NegotiationState, OrderId,
+    Principal, QuoteId, QuoteSignature, QuoteStatus, Sku, Speed,
+};
 
 /// How many units of one SKU a line asks for: 1 to [`Quantity::MAX`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,10 +119,17 @@ pub struct QuoteRequest {
     pub lines: Vec<RequestedLine>,
     /// Destination country.
     pub ship_to: CountryCode,
+    /// The delivery service asked for; when absent, the cheapest that meets `deliver_by`.
+    pub speed: Option<Speed>,
+    /// The latest acceptable delivery date.
+    pub deliver_by: Option<time::Date>,
+    /// A total the agent hopes for: answered at once as a first counter-offer.
+    pub target: Option<Money>,
 }
 
 /// A priced line of a quote or an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredLine")]
 pub struct QuoteLine {
     /// What.
     pub sku: Sku,
@@ -127,17 +137,55 @@ pub struct QuoteLine {
     pub name: String,
     /// How many.
     pub quantity: Quantity,
-    /// List price of one unit.
+    /// The catalog's list price of one unit.
+    pub list_price: Money,
+    /// The price of one unit: the list price plus every adjustment.
     pub unit_price: Money,
+    /// Each change from the list price to the unit price, in the order applied.
+    pub adjustments: Vec<Adjustment>,
     /// `unit_price × quantity`.
     pub line_total: Money,
 }
 
-/// A priced, time-limited offer made to one agent.
+/// A line as stored before adjustments existed (list price = unit price) or after.
+#[derive(Deserialize)]
+struct StoredLine {
+    sku: Sku,
+    name: String,
+    quantity: Quantity,
+    list_price: Option<Money>,
+    unit_price: Money,
+    #[serde(default)]
+    adjustments: Vec<Adjustment>,
+    line_total: Money,
+}
+
+impl From<StoredLine> for QuoteLine {
+    fn from(l: StoredLine) -> Self {
+        QuoteLine {
+            sku: l.sku,
+            name: l.name,
+            quantity: l.quantity,
+            list_price: l.list_price.unwrap_or(l.unit_price),
+            unit_price: l.unit_price,
+            adjustments: l.adjustments,
+            line_total: l.line_total,
+        }
+    }
+}
+
+/// A priced, explained, signed and time-limited offer made to one agent: one version of it.
+///
+/// Every counter-offer the brand answers with new prices makes a new version (`round` + 1)
+/// under the same id; the earlier versions stay readable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
-    /// Identifier.
+    /// Identifier, the same for every version.
     pub id: QuoteId,
+    /// The version: 0 for the first offer, one more for each answer with new prices.
+    pub round: u32,
+    /// Where it stands.
+    pub status: QuoteStatus,
     /// The agent it was made to; no other agent can read or order it.
     pub agent: AgentId,
     /// The person the agent acts for, if the token named one.
@@ -147,14 +195,40 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
     /// Destination country.
     pub ship_to: CountryCode,
+    /// The delivery included.
+    pub delivery: Delivery,
     /// Sum of the line totals.
+    pub subtotal: Money,
+    /// `subtotal` + the delivery's price: what an order of this quote costs.
     pub total: Money,
-    /// When it was made.
+    /// Whether the prices include VAT.
+    pub vat_included: bool,
+    /// The version of the pricing policy that priced it.
+    pub policy_version: u64,
+    /// Where its negotiation stands.
+    pub negotiation: NegotiationState,
+    /// When this version was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// From this instant on it can no longer be ordered.
+    /// From this instant on it can no longer be accepted or ordered.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// The brand's signature over this version; absent only before signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<QuoteSignature>,
+}
+
+impl Quote {
+    /// The JSON members the signature covers: every member but `signature` (and `history`,
+    /// which a response may add beside a quote).
+    pub fn signed_payload(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(map) = value.as_object_mut() {
+            map.remove("signature");
+            map.remove("history");
+        }
+        value
+    }
 }
 
 /// Where an order stands.
@@ -192,6 +266,9 @@ pub struct Order {
     pub status: OrderStatus,
     /// The quote it was placed from.
     pub quote_id: QuoteId,
+    /// The version of that quote that was accepted.
+    #[serde(default)]
+    pub quote_round: u32,
     /// The agent that placed it.
     pub agent: AgentId,
     /// Always true: a machine placed this order, and anything a person later sees says so.
@@ -203,7 +280,10 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     /// Destination country.
     pub ship_to: CountryCode,
-    /// Total as quoted.
+    /// The delivery as quoted (absent on orders placed before quotes included one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+    /// Total as quoted, delivery included.
     pub total: Money,
     /// When it was placed.
     #[serde(with = "time::serde::rfc3339")]
@@ -217,11 +297,13 @@ impl Order {
             id,
             status: OrderStatus::Confirmed,
             quote_id: quote.id,
+            quote_round: quote.round,
             agent: quote.agent,
             agent_initiated: true,
             principal: quote.principal,
             lines: quote.lines,
             ship_to: quote.ship_to,
+            delivery: Some(quote.delivery),
             total: quote.total,
             created_at: now,
         }

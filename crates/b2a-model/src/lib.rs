@@ -20,6 +20,7 @@ mod grant;
 mod gtin;
 mod ids;
 mod money;
+mod offer;
 
 pub use auth::{Capability, Role};
 pub use commerce::{
@@ -33,3 +34,7 @@ pub use grant::{
 pub use gtin::Gtin;
 pub use ids::{AgentId, CountryCode, IdempotencyKey, OrderId, Principal, ProductId, QuoteId, Sku};
 pub use money::{Currency, Money};
+pub use offer::{
+    Adjustment, AdjustmentKind, Answer, Delivery, NegotiationState, QuoteSignature, QuoteStatus,
+    Speed,
+};

@@ -179,11 +179,32 @@ impl DataDir {
         })
     }
 
-    /// The catalog and the ledger, as the operations see them.
-    pub async fn shop(&self, quote_ttl: Duration) -> Result<Shop, DataDirError> {
+    /// The catalog and the ledger, as the operations see them, signing quotes with `tokens`.
+    pub async fn shop_with(
+        &self,
+        tokens: Arc<TokenService>,
+        quote_ttl: Duration,
+    ) -> Result<Shop, DataDirError> {
         let catalog = Arc::new(self.catalog()?);
         let ledger = Arc::new(self.ledger().await?);
-        Ok(Shop::new(catalog, ledger, quote_ttl))
+        Ok(Shop::new(catalog, ledger, tokens, quote_ttl))
+    }
+
+    /// The catalog and the ledger, as the operations see them (the catalog commands of the CLI).
+    /// Quotes are signed with this directory's keys; before the gateway's first start there is
+    /// no token identity yet, and none is needed to sign a quote.
+    pub async fn shop(&self, quote_ttl: Duration) -> Result<Shop, DataDirError> {
+        let tokens = match self.identity() {
+            Ok(_) => self.token_service()?,
+            Err(DataDirError::NoIdentity(_)) => TokenService::new(
+                KeyRing::open_or_create(&self.path)
+                    .map_err(|e| DataDirError::Open(e.to_string()))?,
+                "",
+                "",
+            ),
+            Err(e) => return Err(e),
+        };
+        self.shop_with(Arc::new(tokens), quote_ttl).await
     }
 
     /// Everything a running gateway needs; tokens of `trusted` issuers are accepted too.
@@ -195,7 +216,7 @@ impl DataDir {
     ) -> Result<AppState, DataDirError> {
         let tokens = Arc::new(self.token_service()?.with_trusted_issuers(trusted));
         let contract = Arc::new(Contract::load().map_err(|e| DataDirError::Open(e.to_string()))?);
-        let shop = self.shop(quote_ttl).await?;
+        let shop = self.shop_with(Arc::clone(&tokens), quote_ttl).await?;
         Ok(AppState {
             governance: Arc::new(Governance::new(Arc::clone(shop.ledger()), tokens)),
             dpop: Arc::new(DpopVerifier::new(config.dpop_window)),

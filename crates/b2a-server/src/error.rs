@@ -248,11 +248,52 @@ impl From<ShopError> for ApiError {
                 ApiError::new(ErrorCode::CategoryNotAllowed, detail)
                     .at(format!("/lines/{index}/sku"))
             }
-            ShopError::Pricing(PricingError::MixedCurrencies(..)) => {
-                ApiError::new(ErrorCode::MixedCurrencies, detail).at("/lines")
+            ShopError::Pricing(p) => p.into(),
+            ShopError::Policy(p) => {
+                ApiError::new(ErrorCode::PricingPolicyInvalid, detail).at(policy_pointer(&p.field))
             }
             ShopError::Graph(g) => g.into(),
             ShopError::Ledger(l) => l.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// `volume_tiers[1].discount_percent` → `/volume_tiers/1/discount_percent`.
+fn policy_pointer(field: &str) -> String {
+    let path = field.replace('[', ".").replace(']', "");
+    format!("/{}", path.replace('.', "/"))
+}
+
+impl From<PricingError> for ApiError {
+    fn from(e: PricingError) -> Self {
+        let detail = e.to_string();
+        match e {
+            PricingError::MixedCurrencies(..) => ApiError::new(ErrorCode::MixedCurrencies, detail),
+            PricingError::CurrencyNotInPolicy { .. } => {
+                ApiError::new(ErrorCode::CurrencyNotPriced, detail).at("/lines")
+            }
+            PricingError::DuplicateLine { .. } => {
+                ApiError::new(ErrorCode::DuplicateSku, detail).at("/lines")
+            }
+            PricingError::NotPriceable { .. } => ApiError::new(ErrorCode::SkuNotPriceable, detail),
+            PricingError::DestinationNotServed { .. } => {
+                ApiError::new(ErrorCode::DestinationNotServed, detail).at("/ship_to/country")
+            }
+            PricingError::SpeedNotOffered { .. } => {
+                ApiError::new(ErrorCode::DeliveryUnavailable, detail).at("/delivery/speed")
+            }
+            PricingError::DeliveryUnavailable { .. } => {
+                ApiError::new(ErrorCode::DeliveryUnavailable, detail).at("/delivery/deliver_by")
+            }
+            PricingError::CounterLineUnknown { index, .. }
+            | PricingError::CounterLineDuplicated { index, .. } => {
+                ApiError::new(ErrorCode::CounterLineUnknown, detail)
+                    .at(format!("/lines/{index}/sku"))
+            }
+            PricingError::QuoteAlreadyAccepted => {
+                ApiError::new(ErrorCode::QuoteAccepted, detail).at("id")
+            }
             other => ApiError::internal(other),
         }
     }
@@ -267,6 +308,11 @@ impl From<LedgerError> for ApiError {
             LedgerError::QuoteAlreadyOrdered { .. } => {
                 ApiError::new(ErrorCode::QuoteAlreadyOrdered, detail).at("/quote_id")
             }
+            LedgerError::QuoteNotAccepted(_) => {
+                ApiError::new(ErrorCode::QuoteNotAccepted, detail).at("/quote_id")
+            }
+            LedgerError::QuoteAccepted(_) => ApiError::new(ErrorCode::QuoteAccepted, detail).at("id"),
+            LedgerError::QuoteChanged { .. } => ApiError::new(ErrorCode::QuoteConflict, detail).at("id"),
             LedgerError::InsufficientStock { .. } | LedgerError::UnknownSku(_) => {
                 ApiError::new(ErrorCode::InsufficientStock, detail)
             }

@@ -11,8 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use b2a_app::Caller;
 use b2a_contract::{
-    AgentRegistrationBody, ErrorCode, OrderRequestBody, QuoteRequestBody, RevocationBody,
-    TokenExchangeBody, TokenRequestBody,
+    AgentRegistrationBody, CounterBody, ErrorCode, OrderRequestBody, QuoteRequestBody,
+    RevocationBody, TokenExchangeBody, TokenRequestBody,
 };
 use b2a_ledger::Actor;
 use b2a_model::Capability;
@@ -215,6 +215,7 @@ macro_rules! wire_requests {
 
 wire_requests! {
     QuoteRequestBody => "quote-request",
+    CounterBody => "counter-request",
     OrderRequestBody => "order-request",
     TokenRequestBody => "token-request",
     TokenExchangeBody => "token-exchange",

@@ -26,11 +26,13 @@
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! ```
 
+mod detached;
 mod dpop;
 mod issuers;
 mod keys;
 mod token;
 
+pub use detached::{DetachedSignature, canonical_json, sign_detached, verify_detached};
 pub use dpop::{DPOP_PROOF_TYPE, DpopError, DpopVerifier, jwk_thumbprint, proof_claims};
 pub use issuers::{Ceiling, TrustedIssuer};
 pub use keys::{KeyRing, SigningKeyInfo};

@@ -1,5 +1,6 @@
 //! A small shopping agent: discovers a b2a brand, searches its catalog, reads a product, asks
-//! for a quote and places an order — the flow any agent follows.
+//! for a quote, counters it once, accepts the answer and places an order — the flow any agent
+//! follows.
 //!
 //! Run it against `b2a demo`:
 //!
@@ -132,8 +133,41 @@ async fn main() -> anyhow::Result<()> {
         "quote {}: total {} {} until {}",
         quote["id"], quote["total"]["amount"], quote["total"]["currency"], quote["expires_at"]
     );
+    for line in quote["lines"].as_array().context("lines")? {
+        for adj in line["adjustments"].as_array().context("adjustments")? {
+            println!("  {}: {}", line["sku"], adj["reason"]);
+        }
+    }
+    let quote_id = quote["id"].as_str().context("quote id")?.to_owned();
 
-    // 5. Order it, idempotently.
+    // 5. Counter once at 95 % of the total: the brand accepts, counters, makes a final offer
+    //    or rejects, and says why. Then accept what stands: only an accepted quote is ordered.
+    let total = quote["total"]["amount"].as_i64().context("total")?;
+    let target = json!({"target_total": {"amount": total * 95 / 100, "currency": quote["total"]["currency"]}});
+    let answer = agent
+        .call(
+            agent
+                .http
+                .post(format!("{}/v1/quotes/{quote_id}/counter", agent.base))
+                .json(&target),
+        )
+        .await?;
+    println!(
+        "counter at {}: {} ({}) — now {}",
+        target["target_total"]["amount"],
+        answer["answer"],
+        answer["reason"],
+        answer["quote"]["total"]["amount"]
+    );
+    agent
+        .call(
+            agent
+                .http
+                .post(format!("{}/v1/quotes/{quote_id}/accept", agent.base)),
+        )
+        .await?;
+
+    // 6. Order it, idempotently.
     let key = uuid::Uuid::new_v4().to_string();
     let order = agent
         .call(
@@ -141,12 +175,12 @@ async fn main() -> anyhow::Result<()> {
                 .http
                 .post(format!("{}/v1/orders", agent.base))
                 .header("Idempotency-Key", &key)
-                .json(&json!({"quote_id": quote["id"]})),
+                .json(&json!({"quote_id": quote_id})),
         )
         .await?;
     let order_id = order["id"].as_str().context("order id")?;
 
-    // 6. Follow it.
+    // 7. Follow it.
     let order = agent.get(&format!("/v1/orders/{order_id}")).await?;
     println!("{}", serde_json::to_string_pretty(&order)?);
     Ok(())

@@ -23,6 +23,10 @@ use crate::fixtures::{
     verified_audit_log,
 };
 
+mod offers;
+
+pub(crate) use offers::*;
+
 /// A ledger being opened on the store under test.
 pub(crate) type Opening = Pin<Box<dyn Future<Output = Arc<dyn Ledger>> + Send>>;
 

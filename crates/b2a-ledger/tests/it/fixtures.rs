@@ -2,9 +2,11 @@
 //! snapshots.
 
 use b2a_audit::{AuditEntry, AuditRecord, verify_chain};
+use b2a_ledger::NewQuote;
 use b2a_ledger::{Actor, AgentRecord, AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder};
 use b2a_model::{
-    AgentId, CountryCode, Currency, Limits, Money, Quantity, Quote, QuoteId, QuoteLine, Role, Sku,
+    AgentId, CountryCode, Currency, Delivery, Limits, Money, NegotiationState, Quantity, Quote,
+    QuoteId, QuoteLine, QuoteStatus, Role, Sku, Speed,
 };
 use serde_json::json;
 use time::macros::datetime;
@@ -36,7 +38,8 @@ pub(crate) fn agent(text: &str) -> AgentId {
     AgentId::parse(text).expect("fixture agent id is valid")
 }
 
-/// A quote made to `to` for `lines` of `(sku, quantity)`, priced 10.00 EUR + 1.00 per line index.
+/// An accepted quote made to `to` for `lines` of `(sku, quantity)`, priced 10.00 EUR + 1.00 per
+/// line index, delivered free.
 pub(crate) fn quote(to: &str, lines: &[(&str, u32)]) -> Quote {
     let lines: Vec<QuoteLine> = lines
         .iter()
@@ -47,7 +50,9 @@ pub(crate) fn quote(to: &str, lines: &[(&str, u32)]) -> Quote {
                 sku: sku(code),
                 name: format!("Product {code}"),
                 quantity: Quantity::new(i64::from(quantity)).expect("fixture quantity is valid"),
+                list_price: unit_price,
                 unit_price,
+                adjustments: Vec::new(),
                 line_total: unit_price
                     .checked_mul(quantity)
                     .expect("fixture line total fits"),
@@ -62,21 +67,50 @@ pub(crate) fn quote(to: &str, lines: &[(&str, u32)]) -> Quote {
         .expect("fixture total fits");
     Quote {
         id: QuoteId::generate(),
+        round: 0,
+        status: QuoteStatus::Accepted,
         agent: agent(to),
         principal: None,
         lines,
         ship_to: CountryCode::parse("FR").expect("FR is a country code"),
+        delivery: Delivery {
+            zone: "fr".into(),
+            speed: Speed::Standard,
+            days: 3,
+            price: Money::zero(Currency::EUR),
+            reason: "Free standard delivery".into(),
+        },
+        subtotal: total,
         total,
+        vat_included: true,
+        policy_version: 0,
+        negotiation: NegotiationState {
+            max_rounds: 0,
+            target: None,
+            answer: None,
+            reason: None,
+        },
         created_at: CREATED,
         expires_at: expires(),
+        signature: None,
+    }
+}
+
+/// The same quote, still open (not accepted).
+pub(crate) fn open_quote(to: &str, lines: &[(&str, u32)]) -> Quote {
+    Quote {
+        status: QuoteStatus::Open,
+        ..quote(to, lines)
     }
 }
 
 /// A one-unit quote of `code` made to `to` at `price`.
 pub(crate) fn quote_at(to: &str, code: &str, price: Money) -> Quote {
     let mut q = quote(to, &[(code, 1)]);
+    q.lines[0].list_price = price;
     q.lines[0].unit_price = price;
     q.lines[0].line_total = price;
+    q.subtotal = price;
     q.total = price;
     q
 }
@@ -309,10 +343,21 @@ pub(crate) async fn seed(ledger: &dyn Ledger, levels: &[(&str, u32)]) {
     assert_eq!(inserted, levels.len() as u64, "every SKU was new");
 }
 
-/// Creates `q` with the fixture credential.
+/// Creates `q` with the fixture credential, no bounds, and each line's unit price as its base
+/// price.
 pub(crate) async fn create(ledger: &dyn Ledger, q: &Quote) {
+    let base: Vec<(Sku, u32, Money)> = q
+        .lines
+        .iter()
+        .map(|l| (l.sku.clone(), l.quantity.get(), l.unit_price))
+        .collect();
     ledger
-        .create_quote(q, QUOTE_JTI)
+        .create_quote(NewQuote {
+            quote: q,
+            bounds: &json!({"fixture": true}),
+            base_prices: &base,
+            credential: QUOTE_JTI,
+        })
         .await
         .expect("quote is stored");
 }

@@ -82,6 +82,12 @@ on_a_fresh_ledger!(
     daily_order_limit_resets_after_24_hours,
     a_child_spends_from_its_parents_budget,
     an_external_grant_is_enforced_once_ensured,
+    only_an_accepted_quote_is_ordered,
+    revisions_keep_history_and_refuse_stale_rounds,
+    expired_quotes_are_not_negotiated,
+    pricing_signals_count_demand_and_recent_prices,
+    principal_orders_are_counted_per_principal,
+    policy_versions_are_numbered_and_audited,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -6,6 +6,7 @@ mod catalog;
 mod discovery;
 mod export;
 mod orders;
+mod pricing;
 mod products;
 mod quotes;
 mod sparql;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(discovery::router())
         .merge(products::router())
         .merge(quotes::router())
+        .merge(pricing::router())
         .merge(orders::router())
         .merge(sparql::router())
         .merge(export::router())

@@ -1,12 +1,14 @@
-//! Quotes: price lines for a destination; read one's own quotes.
+//! Quotes: price lines for a destination, read one's own quotes with their history, counter,
+//! accept.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use b2a_contract::QuoteRequestBody;
+use b2a_contract::{CounterBody, QuoteRequestBody};
 use b2a_model::QuoteId;
+use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::extract::{Grant, PathId, QuotesWrite, Valid};
@@ -16,6 +18,8 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/quotes", post(create))
         .route("/v1/quotes/{id}", get(read))
+        .route("/v1/quotes/{id}/counter", post(counter))
+        .route("/v1/quotes/{id}/accept", post(accept))
 }
 
 /// `201 Created` with a `Location` header and a JSON body.
@@ -48,5 +52,43 @@ async fn read(
     grant: Grant<QuotesWrite>,
     PathId(id): PathId<QuoteId>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(app.shop.quote(&grant.caller(), id).await?).into_response())
+    let found = app.shop.quote_history(&grant.caller(), id).await?;
+    let mut body = serde_json::to_value(&found.current).map_err(ApiError::internal)?;
+    body["history"] = json!(found.history);
+    Ok(Json(body).into_response())
+}
+
+async fn counter(
+    State(app): State<AppState>,
+    grant: Grant<QuotesWrite>,
+    PathId(id): PathId<QuoteId>,
+    Valid { body, .. }: Valid<CounterBody>,
+) -> Result<Response, ApiError> {
+    let outcome = app
+        .shop
+        .counter(
+            &grant.caller(),
+            id,
+            body.into_counter()?,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    Ok(Json(json!({
+        "answer": outcome.answer,
+        "reason": outcome.reason,
+        "quote": outcome.quote,
+    }))
+    .into_response())
+}
+
+async fn accept(
+    State(app): State<AppState>,
+    grant: Grant<QuotesWrite>,
+    PathId(id): PathId<QuoteId>,
+) -> Result<Response, ApiError> {
+    let quote = app
+        .shop
+        .accept_quote(&grant.caller(), id, OffsetDateTime::now_utc())
+        .await?;
+    Ok(Json(quote).into_response())
 }

@@ -274,7 +274,7 @@ async fn agents_never_see_each_others_quotes_or_orders() {
 async fn expired_quotes_cannot_be_ordered() {
     let app = TestApp::demo_with_quote_ttl(std::time::Duration::from_millis(1)).await;
     let agent = app.agent("shopper-1");
-    let quote = app.quote(&agent, SKU, 1).await;
+    let quote = app.open_quote(&agent, SKU, 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let before = app.snapshot(SKU).await;
     app.order(&agent, quote["id"].as_str().expect("id"), "late")

@@ -12,6 +12,7 @@ mod export;
 mod feed;
 mod flow;
 mod navigate;
+mod offers;
 mod search;
 mod socket;
 mod sparql;

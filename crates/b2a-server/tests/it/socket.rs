@@ -66,6 +66,16 @@ async fn the_flow_works_over_tcp() {
     assert_eq!(quote.status(), 201);
     let quote: Value = quote.json().await.expect("json");
     c.validate("quote", &quote).expect("quote validates");
+    let accepted = http
+        .post(format!(
+            "{base}/v1/quotes/{}/accept",
+            quote["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("accept");
+    assert_eq!(accepted.status(), 200);
 
     let order = http
         .post(format!("{base}/v1/orders"))

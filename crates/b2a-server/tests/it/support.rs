@@ -332,12 +332,22 @@ impl TestApp {
         .await
     }
 
-    /// Creates a quote for `quantity` of `sku` and returns its body.
-    pub(crate) async fn quote(&self, token: &str, sku: &str, quantity: u32) -> Value {
+    /// Asks for a quote of `quantity` of `sku` shipped to France and returns it, open.
+    pub(crate) async fn open_quote(&self, token: &str, sku: &str, quantity: u32) -> Value {
         let body = serde_json::json!({"lines": [{"sku": sku, "quantity": quantity}], "ship_to": {"country": "FR"}});
         self.post("/v1/quotes", Some(token), &[], &body.to_string())
             .await
             .expect(StatusCode::CREATED, "quote", &self.contract)
+    }
+
+    /// Asks for a quote of `quantity` of `sku` shipped to France, accepts it, and returns the
+    /// accepted quote (ready to order).
+    pub(crate) async fn quote(&self, token: &str, sku: &str, quantity: u32) -> Value {
+        let open = self.open_quote(token, sku, quantity).await;
+        let id = open["id"].as_str().expect("quote id");
+        self.post_empty(&format!("/v1/quotes/{id}/accept"), Some(token))
+            .await
+            .expect(StatusCode::OK, "quote", &self.contract)
     }
 
     /// Orders a quote under `key`.
