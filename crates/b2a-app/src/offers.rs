@@ -343,18 +343,15 @@ impl Shop {
         }
         let bounds: NegotiationBounds = serde_json::from_value(record.bounds)
             .map_err(|e| ShopError::Task(format!("quote bounds unreadable: {e}")))?;
-        let decision = answer_counter(
-            &bounds,
-            &CurrentOffer {
-                lines: &current.lines,
-                delivery_price: current.delivery.price,
-                total: current.total,
-                round: current.round,
-                status: current.status,
-            },
-            &counter,
-        )?;
-        let target = target_total(&counter, &current)?;
+        let offer = CurrentOffer {
+            lines: &current.lines,
+            delivery_price: current.delivery.price,
+            total: current.total,
+            round: current.round,
+            status: current.status,
+        };
+        let decision = answer_counter(&bounds, &offer, &counter)?;
+        let target = counter.target_total(&offer)?;
         let new_version = match decision.revision {
             Some(rev) => Some(self.sign(Quote {
                 round: current.round + 1,
@@ -446,28 +443,4 @@ pub async fn load_policy(
     let body = serde_json::to_value(&policy)
         .map_err(|e| ShopError::Task(format!("policy serialization: {e}")))?;
     Ok(ledger.store_policy(&body, by, now).await?)
-}
-
-/// The total a counter-offer aims at: its target total, or its line prices summed with the
-/// delivery.
-fn target_total(counter: &Counter, current: &Quote) -> Result<b2a_model::Money, ShopError> {
-    match counter {
-        Counter::Total(t) => Ok(*t),
-        Counter::LinePrices(prices) => {
-            let mut total = current.delivery.price;
-            for line in &current.lines {
-                let unit = prices
-                    .iter()
-                    .find(|(sku, _)| *sku == line.sku)
-                    .map_or(line.unit_price, |(_, p)| *p);
-                total = total
-                    .checked_add(
-                        unit.checked_mul(line.quantity.get())
-                            .map_err(b2a_pricing::PricingError::from)?,
-                    )
-                    .map_err(b2a_pricing::PricingError::from)?;
-            }
-            Ok(total)
-        }
-    }
 }

@@ -180,7 +180,7 @@ pub fn answer_counter(
     }
     let currency = current.total.currency();
     let lines = lines_within_bounds(bounds, current, currency)?;
-    let target = target_total(&lines, current, counter, currency)?;
+    let target = i128::from(counter.target_total(current)?.amount());
     let show = |amount: i128| money_text(amount, currency);
     let delivery = i128::from(current.delivery_price.amount());
     let target_goods = target - delivery;
@@ -374,55 +374,54 @@ fn lines_within_bounds<'a>(
         .collect()
 }
 
-/// The counter as a target total (delivery included), in exact arithmetic.
-fn target_total(
-    lines: &[Line<'_>],
-    current: &CurrentOffer<'_>,
-    counter: &Counter,
-    currency: Currency,
-) -> Result<i128, PricingError> {
-    let same_currency = |m: &Money| {
-        if m.currency() == currency {
-            Ok(())
-        } else {
-            Err(PricingError::MixedCurrencies(
-                currency.code(),
-                m.currency().code(),
-            ))
-        }
-    };
-    match counter {
-        Counter::Total(total) => {
-            same_currency(total)?;
-            Ok(i128::from(total.amount()))
-        }
-        Counter::LinePrices(prices) => {
-            for (i, (sku, price)) in prices.iter().enumerate() {
-                same_currency(price)?;
-                if !lines.iter().any(|l| &l.quote.sku == sku) {
-                    return Err(PricingError::CounterLineUnknown {
-                        index: i,
-                        sku: sku.clone(),
-                    });
-                }
-                if prices[..i].iter().any(|(s, _)| s == sku) {
-                    return Err(PricingError::CounterLineDuplicated {
-                        index: i,
-                        sku: sku.clone(),
-                    });
-                }
+impl Counter {
+    /// The total this counter-offer aims at on `current`, delivery included: its target total,
+    /// or its line prices times the quantities (lines not named at their current price) plus
+    /// the delivery. Refuses amounts in another currency than the quote's, and SKUs not on the
+    /// quote or named twice.
+    pub fn target_total(&self, current: &CurrentOffer<'_>) -> Result<Money, PricingError> {
+        let currency = current.total.currency();
+        let same_currency = |m: &Money| {
+            if m.currency() == currency {
+                Ok(())
+            } else {
+                Err(PricingError::MixedCurrencies(
+                    currency.code(),
+                    m.currency().code(),
+                ))
             }
-            let goods: i128 = lines
-                .iter()
-                .map(|l| {
+        };
+        match self {
+            Counter::Total(total) => {
+                same_currency(total)?;
+                Ok(*total)
+            }
+            Counter::LinePrices(prices) => {
+                for (i, (sku, price)) in prices.iter().enumerate() {
+                    same_currency(price)?;
+                    if !current.lines.iter().any(|l| &l.sku == sku) {
+                        return Err(PricingError::CounterLineUnknown {
+                            index: i,
+                            sku: sku.clone(),
+                        });
+                    }
+                    if prices[..i].iter().any(|(s, _)| s == sku) {
+                        return Err(PricingError::CounterLineDuplicated {
+                            index: i,
+                            sku: sku.clone(),
+                        });
+                    }
+                }
+                let mut total = current.delivery_price;
+                for line in current.lines {
                     let unit = prices
                         .iter()
-                        .find(|(s, _)| s == &l.quote.sku)
-                        .map_or(l.unit, |(_, p)| p.amount());
-                    i128::from(unit) * i128::from(l.quantity)
-                })
-                .sum();
-            Ok(goods + i128::from(current.delivery_price.amount()))
+                        .find(|(s, _)| s == &line.sku)
+                        .map_or(line.unit_price, |(_, p)| *p);
+                    total = total.checked_add(unit.checked_mul(line.quantity.get())?)?;
+                }
+                Ok(total)
+            }
         }
     }
 }
