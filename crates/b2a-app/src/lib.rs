@@ -9,6 +9,7 @@ mod catalog;
 pub mod demo;
 mod governance;
 mod offers;
+mod orders;
 mod shop;
 
 pub use catalog::VersionInfo;
@@ -18,4 +19,5 @@ pub use governance::{
 pub use offers::{
     CounterOutcome, PublishedPolicy, QUOTE_SIGNATURE_TYPE, QuoteHistory, load_policy, parse_policy,
 };
+pub use orders::{OrderPage, OrderRules};
 pub use shop::{AuditPage, Caller, Shop, ShopError};

@@ -3,13 +3,12 @@ use std::time::Duration;
 
 use b2a_audit::AuditEntry;
 use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery};
-use b2a_ledger::{GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
+use b2a_ledger::{GrantRecord, Ledger, LedgerError};
 use b2a_model::{
-    AgentId, Availability, Consent, Order, OrderId, Principal, ProductId, Quote, QuoteId, Sku,
+    AgentId, Availability, Consent, OrderId, Principal, ProductId, Quote, QuoteId, Sku,
 };
 use b2a_pricing::PricingError;
 use b2a_trust::TokenService;
-use time::OffsetDateTime;
 
 /// Who is acting: the verified subject of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +134,7 @@ pub struct Shop {
     /// Signs every quote version with the brand's key.
     tokens: Arc<TokenService>,
     quote_ttl: Duration,
+    pub(crate) order_rules: crate::orders::OrderRules,
     pub(crate) policy_cache: Arc<crate::offers::PolicyCache>,
     /// Rendered products by (catalog version, id): a published version never changes, so a
     /// rendering stays true for as long as its version is the published one.
@@ -159,12 +159,19 @@ impl Shop {
             ledger,
             tokens,
             quote_ttl,
+            order_rules: crate::orders::OrderRules::default(),
             policy_cache: Arc::default(),
             products: Arc::new(ProductCache(quick_cache::sync::Cache::new(
                 PRODUCT_CACHE_CAPACITY,
             ))),
             sparql_workers: Arc::new(tokio::sync::Semaphore::new(2 * cores.max(2))),
         }
+    }
+
+    /// The same shop with these rules for orders (risk rules, return window).
+    pub fn with_order_rules(mut self, rules: crate::orders::OrderRules) -> Self {
+        self.order_rules = rules;
+        self
     }
 
     /// The catalog store.
@@ -278,43 +285,6 @@ impl Shop {
             .quote(&id, &caller.agent)
             .await?
             .ok_or(ShopError::QuoteNotFound(id))
-    }
-
-    /// Orders one of the caller's quotes under an idempotency key.
-    pub async fn place_order(
-        &self,
-        caller: &Caller,
-        quote_id: QuoteId,
-        idempotency_key: String,
-        fingerprint: String,
-        now: OffsetDateTime,
-    ) -> Result<Placed, ShopError> {
-        if caller.grant.limits.categories.is_some() {
-            let quote = self.quote(caller, quote_id.clone()).await?;
-            let skus: Vec<Sku> = quote.lines.iter().map(|l| l.sku.clone()).collect();
-            self.check_categories(caller, &skus).await?;
-        }
-        let cmd = PlaceOrder {
-            quote_id,
-            agent: caller.agent.clone(),
-            credential: caller.credential.clone(),
-            grant: caller.grant.clone(),
-            idempotency_key,
-            fingerprint,
-            now,
-        };
-        self.ledger.place_order(&cmd).await.map_err(|e| match e {
-            LedgerError::QuoteNotFound(id) => ShopError::QuoteNotFound(id),
-            other => ShopError::Ledger(other),
-        })
-    }
-
-    /// One of the caller's orders.
-    pub async fn order(&self, caller: &Caller, id: OrderId) -> Result<Order, ShopError> {
-        self.ledger
-            .order(&id, &caller.agent)
-            .await?
-            .ok_or(ShopError::OrderNotFound(id))
     }
 
     /// Audit entries after `after`, at most `limit`.

@@ -49,6 +49,32 @@ pub(crate) enum Command {
     /// runs on the same DIR; a new policy prices every quote made after it.
     #[command(subcommand)]
     Pricing(PricingCommand),
+    /// Set stock levels. Works while the gateway runs on the same ledger; each change is
+    /// audited.
+    #[command(subcommand)]
+    Stock(StockCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StockCommand {
+    /// Set the units on hand of every SKU of a CSV file with a header row `sku,stock` (or
+    /// `sku,quantity`); SKUs not stocked yet are added. All or nothing: a faulty row stores
+    /// nothing.
+    Import(StockImportArgs),
+}
+
+/// Flags of `stock import`.
+#[derive(Debug, Args)]
+pub(crate) struct StockImportArgs {
+    /// Data directory (its embedded ledger).
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// A PostgreSQL ledger instead of the data directory's.
+    #[arg(long, env = "B2A_LEDGER", value_name = "URL")]
+    pub(crate) ledger: Option<String>,
+    /// The CSV file.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,6 +296,21 @@ pub(crate) struct ServeArgs {
     /// anonymous readers are rate-limited by client address.
     #[arg(long, env = "B2A_PUBLIC_CATALOG")]
     pub(crate) public_catalog: bool,
+    /// The ledger: a PostgreSQL URL (postgres://user@host/db) for several gateway replicas on one
+    /// ledger; [default: the embedded SQLite ledger of --data]. Migrations run at start.
+    #[arg(long, env = "B2A_LEDGER", value_name = "URL")]
+    pub(crate) ledger: Option<String>,
+    /// How long after delivery an agent may ask for a return [default: 30d].
+    #[arg(long, env = "B2A_RETURN_WINDOW", value_name = "DURATION")]
+    pub(crate) return_window: Option<String>,
+    /// Risk rule: an agent's orders in the last hour beyond which the next waits for approval
+    /// [default: 20; 0 turns the rule off].
+    #[arg(long, env = "B2A_MAX_ORDERS_PER_HOUR", value_name = "N")]
+    pub(crate) max_orders_per_hour: Option<u32>,
+    /// Risk rule: a line of more units than this waits for approval [default: 20; 0 turns the
+    /// rule off].
+    #[arg(long, env = "B2A_MAX_LINE_QUANTITY", value_name = "N")]
+    pub(crate) max_line_quantity: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

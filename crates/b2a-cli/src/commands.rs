@@ -9,7 +9,7 @@ use b2a_ledger::{Actor, AgentRecord, AgentStatus};
 use b2a_model::{
     AgentId, Capability, Confirmation, Consent, Currency, Limits, Money, Principal, Role,
 };
-use b2a_server::{AppState, DataDir, GatewayConfig};
+use b2a_server::{AppState, DataDir, GatewayConfig, ShopSettings};
 use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{
     AgentsCommand, Cli, Command, IssueArgs, KeysCommand, PricingCommand, RegisterArgs, RevokeArgs,
-    RoleArg, ServeArgs, TokenCommand,
+    RoleArg, ServeArgs, StockCommand, StockImportArgs, TokenCommand,
 };
 use crate::config::{FileConfig, IssueSettings, ServeSettings};
 
@@ -34,6 +34,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => keys(cmd, file),
         Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
         Command::Pricing(cmd) => pricing(cmd, file).await,
+        Command::Stock(StockCommand::Import(args)) => stock_import(args, file).await,
     }
 }
 
@@ -54,8 +55,13 @@ fn gateway_config(s: &ServeSettings) -> GatewayConfig {
 }
 
 async fn open_state(dir: &DataDir, s: &ServeSettings) -> anyhow::Result<AppState> {
+    let settings = ShopSettings {
+        quote_ttl: s.quote_ttl,
+        order_rules: s.order_rules,
+        ledger_url: s.ledger.clone(),
+    };
     let state = dir
-        .app_state(gateway_config(s), s.quote_ttl, s.trusted_issuers.clone())
+        .app_state(gateway_config(s), settings, s.trusted_issuers.clone())
         .await?;
     let id = dir.identity()?;
     if id.issuer != s.public_url {
@@ -421,4 +427,61 @@ async fn pricing(cmd: PricingCommand, file: FileConfig) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Reads `sku,stock` (or `sku,quantity`) rows; every faulty row is named.
+fn stock_levels(path: &Path) -> anyhow::Result<Vec<(b2a_model::Sku, u32)>> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
+    let (Some(sku_at), Some(qty_at)) = (column(&["sku"]), column(&["stock", "quantity"])) else {
+        anyhow::bail!(
+            "{}: the header row must name `sku` and `stock` (or `quantity`)",
+            path.display()
+        );
+    };
+    let mut levels = Vec::new();
+    let mut errors = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let sku = b2a_model::Sku::parse(row.get(sku_at).unwrap_or("").trim());
+        let qty = row.get(qty_at).unwrap_or("").trim().parse::<u32>();
+        match (sku, qty) {
+            (Ok(s), Ok(q)) => levels.push((s, q)),
+            (Err(e), _) => errors.push(format!("line {line}: sku: {e}")),
+            (_, Err(_)) => errors.push(format!(
+                "line {line}: stock: `{}` is not a whole number of units",
+                row.get(qty_at).unwrap_or("")
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "{}: nothing imported\n{}",
+            path.display(),
+            errors.join("\n")
+        );
+    }
+    Ok(levels)
+}
+
+async fn stock_import(args: StockImportArgs, file: FileConfig) -> anyhow::Result<()> {
+    let levels = stock_levels(&args.file)?;
+    let ledger: std::sync::Arc<dyn b2a_ledger::Ledger> = match args.ledger {
+        Some(url) => std::sync::Arc::new(b2a_ledger::PostgresLedger::connect(&url).await?),
+        None => std::sync::Arc::new(data_dir(args.data, &file)?.ledger().await?),
+    };
+    let changed = ledger
+        .set_stock(&levels, &cli_actor(), OffsetDateTime::now_utc())
+        .await?;
+    eprintln!("{} SKUs read, {changed} levels changed", levels.len());
+    Ok(())
 }

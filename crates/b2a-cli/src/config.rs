@@ -32,6 +32,10 @@ pub(crate) struct FileConfig {
     sparql_max_concurrent: Option<usize>,
     dpop_window: Option<String>,
     public_catalog: Option<bool>,
+    ledger: Option<String>,
+    return_window: Option<String>,
+    max_orders_per_hour: Option<u32>,
+    max_line_quantity: Option<u32>,
     /// `[rate_limits]`: `catalog = { per_second = 100, burst = 200 }`, ...
     #[serde(default)]
     rate_limits: BTreeMap<String, Rate>,
@@ -199,6 +203,9 @@ pub(crate) struct ServeSettings {
     pub(crate) dpop_window: Duration,
     pub(crate) public_catalog: bool,
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+    /// A PostgreSQL URL, or `None` for the embedded ledger.
+    pub(crate) ledger: Option<String>,
+    pub(crate) order_rules: b2a_app::OrderRules,
 }
 
 fn rate_class(name: &str) -> anyhow::Result<RateClass> {
@@ -319,6 +326,36 @@ impl ServeSettings {
                 .unwrap_or_else(|| "60s".into()),
             "--dpop-window",
         )?;
+        let return_window = parse_duration(
+            &args
+                .return_window
+                .or(file.return_window)
+                .unwrap_or_else(|| "30d".into()),
+            "--return-window",
+        )?;
+        let ledger = args.ledger.or(file.ledger);
+        if let Some(url) = &ledger
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            bail!("--ledger must be a PostgreSQL URL (postgres://user@host:5432/db)");
+        }
+        let off_if_zero = |n: u32| (n > 0).then_some(n);
+        let order_rules = b2a_app::OrderRules {
+            risk: b2a_ledger::RiskRules {
+                max_orders_per_agent_per_hour: off_if_zero(
+                    args.max_orders_per_hour
+                        .or(file.max_orders_per_hour)
+                        .unwrap_or(20),
+                ),
+                max_line_quantity: off_if_zero(
+                    args.max_line_quantity
+                        .or(file.max_line_quantity)
+                        .unwrap_or(20),
+                ),
+            },
+            return_window: time::Duration::try_from(return_window)
+                .context("--return-window is too long")?,
+        };
         let base = file.dir.clone().unwrap_or_default();
         let trusted_issuers = file
             .trusted_issuers
@@ -332,6 +369,8 @@ impl ServeSettings {
             dpop_window,
             public_catalog: args.public_catalog || file.public_catalog.unwrap_or(false),
             trusted_issuers,
+            ledger,
+            order_rules,
             max_catalog_bytes,
             sparql_timeout,
             sparql_max_rows,
@@ -371,6 +410,10 @@ mod tests {
             rate: vec![],
             dpop_window: None,
             public_catalog: false,
+            ledger: None,
+            return_window: None,
+            max_orders_per_hour: None,
+            max_line_quantity: None,
         }
     }
 

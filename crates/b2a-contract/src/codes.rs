@@ -83,6 +83,9 @@ error_codes! {
     QuoteAccepted => "quote_accepted", 409, "The quote was accepted: its price is bound and no longer negotiable";
     QuoteNotAccepted => "quote_not_accepted", 409, "Only an accepted quote can be ordered";
     QuoteConflict => "quote_conflict", 409, "The quote changed meanwhile (another counter-offer or acceptance)";
+    OrderTransitionInvalid => "order_transition_invalid", 409, "The order's status does not allow this action";
+    ReturnWindowClosed => "return_window_closed", 409, "The return window of the order has closed";
+    IdempotencyKeyInFlight => "idempotency_key_in_flight", 409, "A request with this Idempotency-Key is still being processed";
     InsufficientStock => "insufficient_stock", 409, "Not enough stock for a line";
     PayloadTooLarge => "payload_too_large", 413, "The request body is too large";
     UnsupportedMediaType => "unsupported_media_type", 415, "The request body must be application/json";

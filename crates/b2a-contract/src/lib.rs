@@ -25,6 +25,7 @@ pub use codes::ErrorCode;
 pub use openapi::{ROUTES, RouteDoc};
 pub use requests::{
     AgentRegistrationBody, CounterBody, CounterLineBody, DeliveryBody, FieldError, MoneyBody,
-    OrderRequestBody, QuoteRequestBody, RevocationBody, TokenExchangeBody, TokenRequestBody,
+    OrderActionBody, OrderRequestBody, QuoteRequestBody, RevocationBody, StockLevelBody,
+    TokenExchangeBody, TokenRequestBody,
 };
 pub use schemas::{Contract, ContractError, SCHEMA_BASE, Violation};

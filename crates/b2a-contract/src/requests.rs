@@ -163,6 +163,27 @@ impl CounterBody {
 pub struct OrderRequestBody {
     /// The quote to order.
     pub quote_id: String,
+    /// Fulfilment details (schema `fulfilment`): personal data, for the vault. Kept as the JSON
+    /// the schema accepted.
+    pub fulfilment: Option<serde_json::Value>,
+}
+
+/// The optional body of an order action (schema `order-action`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderActionBody {
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// `PUT /v1/admin/stock/{sku}` body (schema `stock-level`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockLevelBody {
+    /// Ignored when sent: the path names the SKU.
+    pub sku: Option<String>,
+    /// Units on hand.
+    pub quantity: u32,
 }
 
 impl OrderRequestBody {

@@ -2,8 +2,9 @@
 //! idempotency keys and the audit log — behind one [`Ledger`] trait.
 //!
 //! Backends: [`SqliteLedger`] (embedded, the default; WAL with `synchronous=FULL`, so an
-//! acknowledged write survives `kill -9`). The PostgreSQL backend of the ledger issue implements
-//! the same trait and passes the same conformance suite (`tests/it/conformance.rs`).
+//! acknowledged write survives `kill -9`) and [`PostgresLedger`] (one database shared by any
+//! number of gateway replicas and the CLI; READ COMMITTED with explicit row and advisory locks).
+//! Both pass the same conformance suite (`tests/it/conformance.rs`).
 //!
 //! Invariants every backend keeps:
 //! - stock never goes below zero, under any concurrency;
@@ -16,18 +17,37 @@
 mod enforce;
 mod grants;
 mod offers;
+mod orders;
+mod postgres;
 mod records;
 mod sqlite;
 
 use async_trait::async_trait;
 use b2a_audit::{AuditEntry, AuditRecord};
-use b2a_model::{AgentId, Money, Order, OrderId, Principal, Quote, QuoteId, Sku};
+use b2a_model::{
+    AgentId, Money, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, Sku, Transition,
+};
+
+/// How an error names a transition: `approved`, `cancelled`, ...
+fn verb(t: Transition) -> &'static str {
+    match t {
+        Transition::Approve => "approved",
+        Transition::Reject => "rejected",
+        Transition::Cancel => "cancelled",
+        Transition::Ship => "shipped",
+        Transition::Deliver => "delivered",
+        Transition::RequestReturn => "returned",
+        Transition::Refund => "refunded",
+    }
+}
 use time::OffsetDateTime;
 
 pub use grants::{
     Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Refusal, TrustSnapshot,
 };
 pub use offers::{Acceptance, NewQuote, PricingSignals, QuoteRecord, Revision, StoredPolicy};
+pub use orders::{OrderChange, OrderEvent, RiskRules};
+pub use postgres::PostgresLedger;
 pub use records::{order_placed, quote_created};
 pub use sqlite::SqliteLedger;
 
@@ -61,6 +81,11 @@ pub struct PlaceOrder {
     pub fingerprint: String,
     /// Now, as the caller sees it (tests pass a fixed instant).
     pub now: OffsetDateTime,
+    /// The rules that hold an order for a person's approval (with the grants' `approval_above`).
+    pub risk: RiskRules,
+    /// Fulfilment details (shipping address, contact): personal data, kept in the vault apart
+    /// from the order, which only references them.
+    pub fulfilment: Option<serde_json::Value>,
 }
 
 /// An order, and whether it was created now or replayed from an earlier request.
@@ -76,6 +101,27 @@ pub struct Placed {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LedgerError {
+    /// No order with this id (for this agent, when an agent asks).
+    #[error("order {0} not found")]
+    OrderNotFound(OrderId),
+    /// The order's status does not allow this transition.
+    #[error("order {order} is {}: it cannot be {}", from.as_str(), verb(*transition))]
+    InvalidTransition {
+        /// The order.
+        order: OrderId,
+        /// Its status.
+        from: OrderStatus,
+        /// What was asked.
+        transition: Transition,
+    },
+    /// A return was asked for after the return window closed.
+    #[error("order {order} was delivered more than {days} days ago: the return window is closed")]
+    ReturnWindowClosed {
+        /// The order.
+        order: OrderId,
+        /// The window, in days.
+        days: i64,
+    },
     /// No quote with this id was made to this agent.
     #[error("quote {0} not found")]
     QuoteNotFound(QuoteId),
@@ -120,6 +166,12 @@ pub enum LedgerError {
     /// The idempotency key was already used with another request body.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
+    /// Another request with the same idempotency key is still being processed (a concurrent
+    /// retry): the client retries shortly and gets that request's order. Only [`PostgresLedger`]
+    /// returns it, after waiting a few seconds for the other request; SQLite's single writer
+    /// serializes the two requests, so [`SqliteLedger`] never does.
+    #[error("a request with this idempotency key is still being processed; retry shortly")]
+    IdempotencyInFlight,
     /// The token, or a token it was exchanged from, was revoked.
     #[error("token {0} has been revoked")]
     GrantRevoked(String),
@@ -248,6 +300,51 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
 
     /// The order, if it exists and was placed by `agent`.
     async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError>;
+
+    /// `agent`'s orders, newest first, placed before `before` (an order id: ids are
+    /// time-ordered), at most `limit`.
+    async fn orders(
+        &self,
+        agent: &AgentId,
+        before: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError>;
+
+    /// Any order, for operators.
+    async fn order_any(&self, id: &OrderId) -> Result<Option<Order>, LedgerError>;
+
+    /// Orders held for approval, oldest first, after `after`, at most `limit`.
+    async fn pending_approvals(
+        &self,
+        after: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError>;
+
+    /// Moves an order through its lifecycle in one transaction: the transition must apply to its
+    /// status (an agent's only to its own order; a return only within the window after
+    /// delivery); a cancel, reject or refund puts the stock back on hand and the spend back to
+    /// every grant of the chain; the event and the audit entry are written. Returns the order.
+    async fn transition_order(&self, change: &OrderChange) -> Result<Order, LedgerError>;
+
+    /// The history of an order (of `agent`'s own, when given), oldest first; `None` when there
+    /// is no such order.
+    async fn order_events(
+        &self,
+        id: &OrderId,
+        agent: Option<&AgentId>,
+    ) -> Result<Option<Vec<OrderEvent>>, LedgerError>;
+
+    /// The fulfilment details of an order from the vault, for operators.
+    async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError>;
+
+    /// Sets the units on hand of SKUs (creating the SKUs not stocked yet), one audit entry
+    /// (`stock.set`) per SKU whose level changes, in one transaction. Returns how many changed.
+    async fn set_stock(
+        &self,
+        levels: &[(Sku, u32)],
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<u64, LedgerError>;
 
     /// Appends an audit entry on its own (token issuance, catalog publication, ...).
     async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError>;

@@ -1,9 +1,9 @@
 //! The audit records of ledger writes. Details hold facts of the decision, never personal data.
 
 use b2a_audit::AuditRecord;
-use b2a_model::{AgentId, Order, Quote, QuoteLine};
+use b2a_model::{AgentId, Order, OrderStatus, Quote, QuoteLine, Sku};
 
-use crate::{Revision, StoredPolicy};
+use crate::{OrderChange, Revision, StoredPolicy};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -124,6 +124,8 @@ pub fn order_placed(o: &Order, credential: &str) -> AuditRecord {
             "quote_id": o.quote_id,
             "quote_round": o.quote_round,
             "status": o.status,
+            "status_reason": o.status_reason,
+            "fulfilment_ref": o.fulfilment_ref,
             "lines": lines(&o.lines),
             "total": o.total,
             "agent_initiated": o.agent_initiated,
@@ -212,5 +214,40 @@ pub(crate) fn grant_revoked(
         "token.revoked",
         &g.jti,
         json!({"reason": reason, "agent": g.agent, "parent": g.parent}),
+    )
+}
+
+/// `order.<transition>` (`order.approve`, `order.cancel`, ...): the order's move, who made it and
+/// why.
+pub(crate) fn order_changed(o: &Order, from: OrderStatus, change: &OrderChange) -> AuditRecord {
+    by_actor(
+        &change.by,
+        change.now,
+        &format!("order.{}", change.transition.as_str()),
+        o.id.as_str(),
+        json!({
+            "from": from,
+            "to": o.status,
+            "reason": change.reason,
+            "agent": o.agent,
+            "released": change.transition.releases(),
+        }),
+    )
+}
+
+/// `stock.set`: a SKU's units on hand set by an operator.
+pub(crate) fn stock_set(
+    sku: &Sku,
+    from: Option<u32>,
+    to: u32,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> AuditRecord {
+    by_actor(
+        by,
+        at,
+        "stock.set",
+        sku.as_str(),
+        json!({"from": from, "to": to}),
     )
 }

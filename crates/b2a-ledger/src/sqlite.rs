@@ -1,6 +1,7 @@
 mod grant_rows;
 mod marker;
 mod offers;
+mod orders;
 mod registry;
 
 use std::path::Path;
@@ -18,14 +19,15 @@ use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
 use crate::enforce::admit;
+use crate::orders::hold_reason;
 use crate::records::{
-    agent_registered, agent_status_changed, grant_recorded, grant_revoked, policy_changed,
-    quote_accepted, quote_countered,
+    agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
+    policy_changed, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
-    NewQuote, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision, SkuCost, StoredPolicy,
-    TrustSnapshot, order_placed, quote_created,
+    NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
+    SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
 };
 
 const SCHEMA: &str = include_str!("sqlite_schema.sql");
@@ -371,10 +373,30 @@ impl Ledger for SqliteLedger {
         let chain = authorized_chain(&mut tx, cmd, &quote).await?;
         take_stock(&mut tx, &quote).await?;
 
-        // The order, the quote's link, the spend under every grant of the chain, the key and
-        // the audit entry, in one commit.
-        let order = Order::from_quote(quote, OrderId::generate(), cmd.now);
+        // The order (held for approval when a grant's threshold or a risk rule says so), its
+        // fulfilment details in the vault, the quote's link, the spend under every grant of the
+        // chain, the key, its first event and the audit entry, in one commit.
+        let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
+        let last_hour =
+            orders::placed_since(&mut tx, &cmd.agent, cmd.now - time::Duration::HOUR).await?;
+        if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
+            order.status = b2a_model::OrderStatus::PendingApproval;
+            order.status_reason = Some(reason);
+        }
+        if let Some(details) = &cmd.fulfilment {
+            order.fulfilment_ref = Some(orders::store_fulfilment(&mut tx, &order, details).await?);
+        }
         insert_order(&mut tx, &order).await?;
+        orders::append_event(
+            &mut tx,
+            &order.id,
+            order.status,
+            None,
+            &format!("agent:{}", order.agent),
+            order.status_reason.as_deref(),
+            cmd.now,
+        )
+        .await?;
         for line in &order.lines {
             offers::record_activity(&mut tx, &line.sku, line.quantity.get(), None, cmd.now).await?;
         }
@@ -395,6 +417,175 @@ impl Ledger for SqliteLedger {
             agent,
         )
         .await
+    }
+
+    async fn orders(
+        &self,
+        agent: &AgentId,
+        before: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let mut conn = self.read().await?;
+        match before {
+            Some(b) => {
+                orders::list(
+                    &mut conn,
+                    "SELECT body FROM orders WHERE agent = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                    &[agent.as_str(), b.as_str()],
+                    limit,
+                )
+                .await
+            }
+            None => {
+                orders::list(
+                    &mut conn,
+                    "SELECT body FROM orders WHERE agent = ? ORDER BY id DESC LIMIT ?",
+                    &[agent.as_str()],
+                    limit,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn order_any(&self, id: &OrderId) -> Result<Option<Order>, LedgerError> {
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(storage)?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    async fn pending_approvals(
+        &self,
+        after: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let after = after.map_or("", OrderId::as_str);
+        orders::list(
+            &mut *self.read().await?,
+            "SELECT body FROM orders WHERE status = 'pending_approval' AND id > ? ORDER BY id LIMIT ?",
+            &[after],
+            limit,
+        )
+        .await
+    }
+
+    async fn transition_order(&self, change: &OrderChange) -> Result<Order, LedgerError> {
+        let mut tx = self.begin().await?;
+        let body: Option<String> = match &change.agent {
+            Some(agent) => {
+                sqlx::query_scalar("SELECT body FROM orders WHERE id = ? AND agent = ?")
+                    .bind(change.order_id.as_str())
+                    .bind(agent.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+            }
+            None => {
+                sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
+                    .bind(change.order_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+            }
+        }
+        .map_err(storage)?;
+        let mut order: Order =
+            decode(&body.ok_or_else(|| LedgerError::OrderNotFound(change.order_id.clone()))?)?;
+        let from = order.status;
+        let to = change
+            .transition
+            .apply(from)
+            .ok_or_else(|| LedgerError::InvalidTransition {
+                order: order.id.clone(),
+                from,
+                transition: change.transition,
+            })?;
+        if change.transition == b2a_model::Transition::RequestReturn {
+            let delivered = orders::events(&mut tx, &order.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|e| e.status == b2a_model::OrderStatus::Delivered)
+                .map_or(order.created_at, |e| e.at);
+            if change.now > delivered + change.return_window {
+                return Err(LedgerError::ReturnWindowClosed {
+                    order: order.id,
+                    days: change.return_window.whole_days(),
+                });
+            }
+        }
+        if change.transition.releases() {
+            orders::release(&mut tx, &order).await?;
+        }
+        order.status = to;
+        order.status_reason = change.reason.clone();
+        order.updated_at = Some(change.now);
+        orders::update(&mut tx, &order).await?;
+        orders::append_event(
+            &mut tx,
+            &order.id,
+            to,
+            Some(change.transition),
+            &change.by.name,
+            change.reason.as_deref(),
+            change.now,
+        )
+        .await?;
+        append(&mut tx, order_changed(&order, from, change)).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(order)
+    }
+
+    async fn order_events(
+        &self,
+        id: &OrderId,
+        agent: Option<&AgentId>,
+    ) -> Result<Option<Vec<OrderEvent>>, LedgerError> {
+        let mut conn = self.read().await?;
+        let exists: Option<i64> = match agent {
+            Some(a) => {
+                sqlx::query_scalar("SELECT 1 FROM orders WHERE id = ? AND agent = ?")
+                    .bind(id.as_str())
+                    .bind(a.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await
+            }
+            None => {
+                sqlx::query_scalar("SELECT 1 FROM orders WHERE id = ?")
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await
+            }
+        }
+        .map_err(storage)?;
+        match exists {
+            Some(_) => Ok(Some(orders::events(&mut conn, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError> {
+        orders::fulfilment(&mut *self.read().await?, id).await
+    }
+
+    async fn set_stock(
+        &self,
+        levels: &[(Sku, u32)],
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<u64, LedgerError> {
+        let mut tx = self.begin().await?;
+        let mut changed = 0;
+        for (sku, level) in levels {
+            let before = orders::set_level(&mut tx, sku, *level).await?;
+            if before != Some(*level) {
+                append(&mut tx, stock_set(sku, before, *level, by, now)).await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(changed)
     }
 
     async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError> {

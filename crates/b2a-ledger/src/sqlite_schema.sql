@@ -133,3 +133,26 @@ CREATE TABLE IF NOT EXISTS pricing_policies (
     loaded_at INTEGER NOT NULL,
     loaded_by TEXT NOT NULL
 ) STRICT;
+
+-- The history of every order: its placement (seq 1) and each change of status, with who and why.
+CREATE TABLE IF NOT EXISTS order_events (
+    order_id   TEXT NOT NULL REFERENCES orders (id),
+    seq        INTEGER NOT NULL,
+    status     TEXT NOT NULL,
+    transition TEXT,
+    actor      TEXT NOT NULL,
+    reason     TEXT,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (order_id, seq)
+) STRICT;
+CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, id);
+
+-- The personal-data vault: fulfilment details (address, contact) an order references by `ref`.
+-- Never in an order body, never in the audit log.
+CREATE TABLE IF NOT EXISTS vault (
+    ref        TEXT PRIMARY KEY,
+    principal  TEXT,
+    purpose    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;

@@ -41,6 +41,8 @@ impl Role {
                 QuotesWrite,
                 OrdersWrite,
                 OrdersRead,
+                OrdersCancel,
+                ReturnsWrite,
             ],
             Role::Operator => &[CatalogRead, CatalogSparql, OrdersRead, AuditRead, Admin],
             Role::Auditor => &[AuditRead],
@@ -88,6 +90,10 @@ pub enum Capability {
     OrdersWrite,
     /// Read one's own orders.
     OrdersRead,
+    /// Cancel one's own orders before shipment.
+    OrdersCancel,
+    /// Ask to return one's own delivered orders.
+    ReturnsWrite,
     /// Read the audit log.
     AuditRead,
     /// Operate the gateway: catalog, agents, tokens, approvals.
@@ -96,12 +102,14 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in declaration order.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 9] = [
         Capability::CatalogRead,
         Capability::CatalogSparql,
         Capability::QuotesWrite,
         Capability::OrdersWrite,
         Capability::OrdersRead,
+        Capability::OrdersCancel,
+        Capability::ReturnsWrite,
         Capability::AuditRead,
         Capability::Admin,
     ];
@@ -114,6 +122,8 @@ impl Capability {
             Capability::QuotesWrite => "quotes:write",
             Capability::OrdersWrite => "orders:write",
             Capability::OrdersRead => "orders:read",
+            Capability::OrdersCancel => "orders:cancel",
+            Capability::ReturnsWrite => "returns:write",
             Capability::AuditRead => "audit:read",
             Capability::Admin => "admin",
         }

@@ -232,25 +232,132 @@ impl Quote {
 }
 
 /// Where an order stands.
+///
+/// ```text
+/// pending_approval ──approve──▶ confirmed ──ship──▶ shipped ──deliver──▶ delivered
+///        │                          │                                      │
+///      reject                    cancel (agent, before shipment)     return (agent, in the window)
+///        ▼                          ▼                                      ▼
+///     rejected                  cancelled                          return_requested ──refund──▶ refunded
+/// ```
+/// (`cancel` also applies to `pending_approval`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
-    /// Accepted; stock is reserved.
-    Confirmed,
-    /// Held for a person at the brand to approve.
+    /// Held for a person at the brand to approve; stock and budget are reserved.
     PendingApproval,
-    /// Cancelled; stock and budget are released.
+    /// Accepted; stock and budget are reserved.
+    Confirmed,
+    /// Refused by the brand's operator; stock and budget are released.
+    Rejected,
+    /// Cancelled by the agent before shipment; stock and budget are released.
     Cancelled,
+    /// On its way.
+    Shipped,
+    /// Delivered.
+    Delivered,
+    /// The agent asked to return it.
+    ReturnRequested,
+    /// Returned and refunded: the stock is back and the budget credited.
+    Refunded,
 }
 
 impl OrderStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [OrderStatus; 8] = [
+        OrderStatus::PendingApproval,
+        OrderStatus::Confirmed,
+        OrderStatus::Rejected,
+        OrderStatus::Cancelled,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::ReturnRequested,
+        OrderStatus::Refunded,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
-            OrderStatus::Confirmed => "confirmed",
             OrderStatus::PendingApproval => "pending_approval",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Rejected => "rejected",
             OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::ReturnRequested => "return_requested",
+            OrderStatus::Refunded => "refunded",
         }
+    }
+
+    /// Whether nothing can happen to the order any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Rejected | OrderStatus::Cancelled | OrderStatus::Refunded
+        )
+    }
+}
+
+/// Something that moves an order from one status to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    /// An operator approves an order held for approval.
+    Approve,
+    /// An operator rejects an order held for approval.
+    Reject,
+    /// The agent cancels its order before shipment.
+    Cancel,
+    /// An operator ships a confirmed order.
+    Ship,
+    /// An operator marks a shipped order delivered.
+    Deliver,
+    /// The agent asks to return a delivered order, within the return window.
+    RequestReturn,
+    /// An operator refunds a returned order.
+    Refund,
+}
+
+impl Transition {
+    /// The wire name (and the verb of its audit action, `order.<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::Cancel => "cancel",
+            Transition::Ship => "ship",
+            Transition::Deliver => "deliver",
+            Transition::RequestReturn => "request_return",
+            Transition::Refund => "refund",
+        }
+    }
+
+    /// Whether the agent that placed the order makes it (the others are the operator's).
+    pub fn by_agent(self) -> bool {
+        matches!(self, Transition::Cancel | Transition::RequestReturn)
+    }
+
+    /// The status an order in `from` moves to, if this transition applies to it.
+    pub fn apply(self, from: OrderStatus) -> Option<OrderStatus> {
+        use OrderStatus as S;
+        match (self, from) {
+            (Transition::Approve, S::PendingApproval) => Some(S::Confirmed),
+            (Transition::Reject, S::PendingApproval) => Some(S::Rejected),
+            (Transition::Cancel, S::PendingApproval | S::Confirmed) => Some(S::Cancelled),
+            (Transition::Ship, S::Confirmed) => Some(S::Shipped),
+            (Transition::Deliver, S::Shipped) => Some(S::Delivered),
+            (Transition::RequestReturn, S::Delivered) => Some(S::ReturnRequested),
+            (Transition::Refund, S::ReturnRequested) => Some(S::Refunded),
+            _ => None,
+        }
+    }
+
+    /// Whether the order's stock goes back on hand and its spend back to its grants.
+    pub fn releases(self) -> bool {
+        matches!(
+            self,
+            Transition::Reject | Transition::Cancel | Transition::Refund
+        )
     }
 }
 
@@ -264,6 +371,9 @@ pub struct Order {
     pub id: OrderId,
     /// Where it stands.
     pub status: OrderStatus,
+    /// Why it stands there, when a rule or a person decided (held for approval, rejected, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
     /// The quote it was placed from.
     pub quote_id: QuoteId,
     /// The version of that quote that was accepted.
@@ -285,9 +395,20 @@ pub struct Order {
     pub delivery: Option<Delivery>,
     /// Total as quoted, delivery included.
     pub total: Money,
+    /// The personal-data vault entry holding its fulfilment details (address, contact), if
+    /// the agent gave them: the order only references it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment_ref: Option<String>,
     /// When it was placed.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When its status last changed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
 }
 
 impl Order {
@@ -296,6 +417,7 @@ impl Order {
         Order {
             id,
             status: OrderStatus::Confirmed,
+            status_reason: None,
             quote_id: quote.id,
             quote_round: quote.round,
             agent: quote.agent,
@@ -305,7 +427,9 @@ impl Order {
             ship_to: quote.ship_to,
             delivery: Some(quote.delivery),
             total: quote.total,
+            fulfilment_ref: None,
             created_at: now,
+            updated_at: None,
         }
     }
 }
@@ -320,6 +444,37 @@ mod tests {
         assert!(Quantity::new(-1).is_err());
         assert!(Quantity::new(1000).is_err());
         assert_eq!(Quantity::new(999).map(Quantity::get), Ok(999));
+    }
+
+    #[test]
+    fn transitions_follow_the_lifecycle() {
+        use OrderStatus as S;
+        let mut reachable = 0;
+        for t in [
+            Transition::Approve,
+            Transition::Reject,
+            Transition::Cancel,
+            Transition::Ship,
+            Transition::Deliver,
+            Transition::RequestReturn,
+            Transition::Refund,
+        ] {
+            for from in S::ALL {
+                if let Some(to) = t.apply(from) {
+                    reachable += 1;
+                    assert!(!from.is_final(), "{t:?} from final {from:?}");
+                    assert_ne!(from, to);
+                }
+            }
+        }
+        assert_eq!(reachable, 8, "every arrow of the diagram, and no other");
+        assert_eq!(
+            Transition::Cancel.apply(S::Shipped),
+            None,
+            "no cancel after shipment"
+        );
+        assert_eq!(Transition::RequestReturn.apply(S::Shipped), None);
+        assert!(Transition::Cancel.by_agent() && !Transition::Ship.by_agent());
     }
 
     #[test]

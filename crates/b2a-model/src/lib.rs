@@ -25,7 +25,7 @@ mod offer;
 pub use auth::{Capability, Role};
 pub use commerce::{
     Availability, Order, OrderLine, OrderStatus, Quantity, Quote, QuoteLine, QuoteRequest,
-    RequestedLine,
+    RequestedLine, Transition,
 };
 pub use error::ModelError;
 pub use grant::{

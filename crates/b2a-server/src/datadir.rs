@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use b2a_app::{Governance, Shop};
+use b2a_app::{Governance, OrderRules, Shop};
 use b2a_contract::Contract;
 use b2a_graph::CatalogStore;
-use b2a_ledger::SqliteLedger;
+use b2a_ledger::{Ledger, SqliteLedger};
 use b2a_trust::{DpopVerifier, KeyRing, TokenService, TrustedIssuer};
 use serde::{Deserialize, Serialize};
 
@@ -151,7 +151,7 @@ impl DataDir {
     /// (as the CLI uses them beside a running gateway).
     pub async fn governance(&self) -> Result<Governance, DataDirError> {
         let tokens = Arc::new(self.token_service()?);
-        let ledger: Arc<dyn b2a_ledger::Ledger> = Arc::new(self.ledger().await?);
+        let ledger: Arc<dyn Ledger> = Arc::new(self.ledger().await?);
         Ok(Governance::new(ledger, tokens))
     }
 
@@ -179,14 +179,24 @@ impl DataDir {
         })
     }
 
-    /// The catalog and the ledger, as the operations see them, signing quotes with `tokens`.
+    /// The catalog and the embedded ledger, as the operations see them, signing quotes with
+    /// `tokens`.
     pub async fn shop_with(
         &self,
         tokens: Arc<TokenService>,
         quote_ttl: Duration,
     ) -> Result<Shop, DataDirError> {
+        let ledger: Arc<dyn Ledger> = Arc::new(self.ledger().await?);
+        self.shop_on(ledger, tokens, quote_ttl)
+    }
+
+    fn shop_on(
+        &self,
+        ledger: Arc<dyn Ledger>,
+        tokens: Arc<TokenService>,
+        quote_ttl: Duration,
+    ) -> Result<Shop, DataDirError> {
         let catalog = Arc::new(self.catalog()?);
-        let ledger = Arc::new(self.ledger().await?);
         Ok(Shop::new(catalog, ledger, tokens, quote_ttl))
     }
 
@@ -207,16 +217,28 @@ impl DataDir {
         self.shop_with(Arc::new(tokens), quote_ttl).await
     }
 
-    /// Everything a running gateway needs; tokens of `trusted` issuers are accepted too.
+    /// Everything a running gateway needs: this directory's catalog and keys, and its embedded
+    /// ledger or the PostgreSQL ledger at `ledger_url` (shared by several replicas); tokens of
+    /// `trusted` issuers are accepted too.
     pub async fn app_state(
         &self,
         config: GatewayConfig,
-        quote_ttl: Duration,
+        settings: ShopSettings,
         trusted: Vec<TrustedIssuer>,
     ) -> Result<AppState, DataDirError> {
         let tokens = Arc::new(self.token_service()?.with_trusted_issuers(trusted));
         let contract = Arc::new(Contract::load().map_err(|e| DataDirError::Open(e.to_string()))?);
-        let shop = self.shop_with(Arc::clone(&tokens), quote_ttl).await?;
+        let ledger: Arc<dyn Ledger> = match &settings.ledger_url {
+            None => Arc::new(self.ledger().await?),
+            Some(url) => Arc::new(
+                b2a_ledger::PostgresLedger::connect(url)
+                    .await
+                    .map_err(|e| DataDirError::Open(format!("ledger {}: {e}", redact(url))))?,
+            ),
+        };
+        let shop = self
+            .shop_on(ledger, Arc::clone(&tokens), settings.quote_ttl)?
+            .with_order_rules(settings.order_rules);
         Ok(AppState {
             governance: Arc::new(Governance::new(Arc::clone(shop.ledger()), tokens)),
             dpop: Arc::new(DpopVerifier::new(config.dpop_window)),
@@ -226,5 +248,38 @@ impl DataDir {
             sparql_gate: crate::AgentGate::new(config.sparql_max_concurrent),
             config: Arc::new(config),
         })
+    }
+}
+
+/// What the operations of a gateway are set up with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopSettings {
+    /// How long quotes stay valid.
+    pub quote_ttl: Duration,
+    /// Risk rules and the return window.
+    pub order_rules: OrderRules,
+    /// A PostgreSQL URL, or `None` for the embedded ledger of the data directory.
+    pub ledger_url: Option<String>,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        Self {
+            quote_ttl: Duration::from_secs(900),
+            order_rules: OrderRules::default(),
+            ledger_url: None,
+        }
+    }
+}
+
+/// A URL with its password, if any, left out (for messages and logs).
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }

@@ -311,6 +311,13 @@ impl From<LedgerError> for ApiError {
             LedgerError::QuoteNotAccepted(_) => {
                 ApiError::new(ErrorCode::QuoteNotAccepted, detail).at("/quote_id")
             }
+            LedgerError::OrderNotFound(_) => ApiError::new(ErrorCode::OrderNotFound, detail).at("id"),
+            LedgerError::InvalidTransition { .. } => {
+                ApiError::new(ErrorCode::OrderTransitionInvalid, detail).at("id")
+            }
+            LedgerError::ReturnWindowClosed { .. } => {
+                ApiError::new(ErrorCode::ReturnWindowClosed, detail).at("id")
+            }
             LedgerError::QuoteAccepted(_) => ApiError::new(ErrorCode::QuoteAccepted, detail).at("id"),
             LedgerError::QuoteChanged { .. } => ApiError::new(ErrorCode::QuoteConflict, detail).at("id"),
             LedgerError::InsufficientStock { .. } | LedgerError::UnknownSku(_) => {
@@ -321,6 +328,9 @@ impl From<LedgerError> for ApiError {
                 "this Idempotency-Key was already used with a different request body; use a new key for a new order",
             )
             .at("Idempotency-Key"),
+            LedgerError::IdempotencyInFlight => ApiError::new(ErrorCode::IdempotencyKeyInFlight, detail)
+                .at("Idempotency-Key")
+                .with_header(header::RETRY_AFTER, "1"),
             LedgerError::GrantRevoked(_) => unauthorized(ErrorCode::TokenRevoked, detail, false),
             LedgerError::AgentSuspended(_) => ApiError::new(ErrorCode::AgentSuspended, detail),
             LedgerError::PerOrderLimitExceeded { .. } => {

@@ -11,8 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use b2a_app::Caller;
 use b2a_contract::{
-    AgentRegistrationBody, CounterBody, ErrorCode, OrderRequestBody, QuoteRequestBody,
-    RevocationBody, TokenExchangeBody, TokenRequestBody,
+    AgentRegistrationBody, CounterBody, ErrorCode, OrderActionBody, OrderRequestBody,
+    QuoteRequestBody, RevocationBody, StockLevelBody, TokenExchangeBody, TokenRequestBody,
 };
 use b2a_ledger::Actor;
 use b2a_model::Capability;
@@ -46,6 +46,8 @@ needs! {
     QuotesWrite => Some(Capability::QuotesWrite), Quotes;
     OrdersWrite => Some(Capability::OrdersWrite), Orders;
     OrdersRead => Some(Capability::OrdersRead), Orders;
+    OrdersCancel => Some(Capability::OrdersCancel), Orders;
+    ReturnsWrite => Some(Capability::ReturnsWrite), Orders;
     AuditRead => Some(Capability::AuditRead), Audit;
     Admin => Some(Capability::Admin), Admin;
     AnyToken => None, Tokens;
@@ -215,6 +217,8 @@ macro_rules! wire_requests {
 
 wire_requests! {
     QuoteRequestBody => "quote-request",
+    OrderActionBody => "order-action",
+    StockLevelBody => "stock-level",
     CounterBody => "counter-request",
     OrderRequestBody => "order-request",
     TokenRequestBody => "token-request",

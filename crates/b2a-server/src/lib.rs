@@ -12,7 +12,7 @@ mod ratelimit;
 mod routes;
 mod state;
 
-pub use datadir::{DataDir, DataDirError, Identity};
+pub use datadir::{DataDir, DataDirError, Identity, ShopSettings};
 pub use error::ApiError;
 pub use gate::AgentGate;
 pub use ratelimit::{Rate, RateClass, RateLimits, RateState};

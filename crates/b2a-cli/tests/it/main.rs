@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod feed;
 mod generate;
+mod replicas;
 
 fn b2a() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_b2a"));

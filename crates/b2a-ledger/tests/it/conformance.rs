@@ -24,8 +24,10 @@ use crate::fixtures::{
 };
 
 mod offers;
+mod orders;
 
 pub(crate) use offers::*;
+pub(crate) use orders::*;
 
 /// A ledger being opened on the store under test.
 pub(crate) type Opening = Pin<Box<dyn Future<Output = Arc<dyn Ledger>> + Send>>;
@@ -410,10 +412,10 @@ async fn join_all<T: Send + 'static>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
     out
 }
 
-/// 40 agents race for 5 units: exactly 5 orders, 35 shortfalls, stock 0, never below.
+/// 50 agents race for 10 units: exactly 10 orders, 40 shortfalls, stock 0, never below.
 pub(crate) async fn concurrent_orders_never_oversell(ledger: Arc<dyn Ledger>) {
-    const UNITS: u32 = 5;
-    const AGENTS: usize = 40;
+    const UNITS: u32 = 10;
+    const AGENTS: usize = 50;
     seed(ledger.as_ref(), &[("VC-HOT", UNITS)]).await;
     let mut cmds = Vec::new();
     for i in 0..AGENTS {
@@ -470,9 +472,10 @@ pub(crate) async fn concurrent_orders_never_oversell(ledger: Arc<dyn Ledger>) {
     assert_eq!(log.len(), AGENTS + UNITS as usize);
 }
 
-/// 20 concurrent retries of one request make one order; 19 of them are replays.
+/// 50 concurrent retries of one request make one order; the 49 others are replays of it (or,
+/// on a backend that cannot wait, `IdempotencyInFlight` refusals that changed nothing).
 pub(crate) async fn concurrent_retries_place_one_order(ledger: Arc<dyn Ledger>) {
-    const RETRIES: usize = 20;
+    const RETRIES: usize = 50;
     seed(ledger.as_ref(), &[("VC-A", 10)]).await;
     let q = quote("alice", &[("VC-A", 3)]);
     create(ledger.as_ref(), &q).await;
@@ -488,16 +491,24 @@ pub(crate) async fn concurrent_retries_place_one_order(ledger: Arc<dyn Ledger>) 
             })
         })
         .collect();
-    let results: Vec<Placed> = join_all(handles)
-        .await
-        .into_iter()
-        .map(|r| r.expect("every retry succeeds"))
-        .collect();
+    let mut results: Vec<Placed> = Vec::new();
+    let mut in_flight = 0;
+    for r in join_all(handles).await {
+        match r {
+            Ok(p) => results.push(p),
+            Err(LedgerError::IdempotencyInFlight) => in_flight += 1,
+            Err(e) => panic!("a retry failed: {e:?}"),
+        }
+    }
 
     let ids: HashSet<&OrderId> = results.iter().map(|p| &p.order.id).collect();
     assert_eq!(ids.len(), 1, "one order among all results: {ids:?}");
     let replays = results.iter().filter(|p| p.replayed).count();
-    assert_eq!(replays, RETRIES - 1);
+    assert_eq!(
+        replays + in_flight,
+        RETRIES - 1,
+        "every other retry replays or is refused"
+    );
     assert!(results.iter().all(|p| p.order == results[0].order));
     assert_eq!(
         on_hand(ledger.as_ref(), "VC-A").await,
@@ -769,9 +780,28 @@ pub(crate) async fn suspension_is_audited_once_per_change(ledger: &dyn Ledger) {
     assert_eq!(log[2].record.details["status"], "suspended");
 }
 
+/// The trust stamp of `ledger` once it differs from `old`: read at once, then, while it has not
+/// moved, again every few milliseconds until `within` has passed (a backend whose other handles
+/// learn of a change asynchronously, as PostgreSQL's notifications arrive, gets that long; one
+/// with `within` zero must have moved already).
+async fn moved_stamp(ledger: &dyn Ledger, old: u64, within: std::time::Duration) -> u64 {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let stamp = ledger.trust_stamp();
+        if stamp != old || tokio::time::Instant::now() >= deadline {
+            return stamp;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// A suspension or revocation committed through another handle on the same store (the CLI
-/// beside a running gateway) moves this handle's trust stamp and shows in its snapshot.
-pub(crate) async fn trust_changes_reach_every_handle(open: Opener<'_>) {
+/// beside a running gateway) moves this handle's trust stamp — at once, or within `propagation`
+/// for a backend that notifies other handles asynchronously — and shows in its snapshot.
+pub(crate) async fn trust_changes_reach_every_handle(
+    open: Opener<'_>,
+    propagation: std::time::Duration,
+) {
     let gateway = open().await;
     let host = open().await;
     register(gateway.as_ref(), "alice").await;
@@ -785,7 +815,7 @@ pub(crate) async fn trust_changes_reach_every_handle(open: Opener<'_>) {
     host.set_agent_status(&agent("alice"), AgentStatus::Suspended, &cli())
         .await
         .expect("the CLI suspends");
-    let after_suspension = gateway.trust_stamp();
+    let after_suspension = moved_stamp(gateway.as_ref(), initial, propagation).await;
     assert_ne!(
         after_suspension, initial,
         "the gateway sees the CLI's suspension"
@@ -796,7 +826,7 @@ pub(crate) async fn trust_changes_reach_every_handle(open: Opener<'_>) {
     host.revoke_grant("jti-alice", "compromised", &cli(), now())
         .await
         .expect("the CLI revokes");
-    let after_revocation = gateway.trust_stamp();
+    let after_revocation = moved_stamp(gateway.as_ref(), after_suspension, propagation).await;
     assert_ne!(after_revocation, after_suspension, "and its revocation");
     let snapshot = gateway.trust_snapshot(now()).await.expect("snapshot");
     assert_eq!(snapshot.revoked, ["jti-alice".to_owned()].into());
@@ -811,7 +841,12 @@ pub(crate) async fn trust_changes_reach_every_handle(open: Opener<'_>) {
         .set_agent_status(&agent("alice"), AgentStatus::Suspended, &operator())
         .await
         .expect("suspending again is fine");
-    assert_eq!(host.trust_stamp(), after_revocation);
+    assert_eq!(
+        moved_stamp(host.as_ref(), after_revocation, propagation).await,
+        after_revocation,
+        "no change reaches the other handle"
+    );
+    assert_eq!(gateway.trust_stamp(), after_revocation);
 
     let log = verified_audit_log(host.as_ref()).await;
     let by_cli: Vec<&str> = log

@@ -2,8 +2,8 @@
 //! snapshots.
 
 use b2a_audit::{AuditEntry, AuditRecord, verify_chain};
-use b2a_ledger::NewQuote;
 use b2a_ledger::{Actor, AgentRecord, AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder};
+use b2a_ledger::{NewQuote, RiskRules};
 use b2a_model::{
     AgentId, CountryCode, Currency, Delivery, Limits, Money, NegotiationState, Quantity, Quote,
     QuoteId, QuoteLine, QuoteStatus, Role, Sku, Speed,
@@ -180,6 +180,8 @@ pub(crate) fn order_under(q: &Quote, key: &str, g: &GrantRecord) -> PlaceOrder {
         idempotency_key: key.into(),
         fingerprint: format!("sha256:{}", q.id),
         now: now(),
+        risk: RiskRules::default(),
+        fulfilment: None,
     }
 }
 

@@ -88,7 +88,19 @@ on_a_fresh_ledger!(
     pricing_signals_count_demand_and_recent_prices,
     principal_orders_are_counted_per_principal,
     policy_versions_are_numbered_and_audited,
+    approval_holds_then_approve_or_reject,
+    the_lifecycle_releases_what_it_should,
+    risk_rules_hold_orders,
+    fulfilment_details_live_in_the_vault,
+    orders_list_newest_first_per_agent,
+    stock_levels_are_set_and_audited,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_and_ship_race_one_wins() {
+    let store = Store::new();
+    conformance::cancel_and_ship_race_one_wins(store.open().await).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_orders_never_oversell() {
@@ -135,7 +147,8 @@ async fn two_handles_never_overspend() {
 #[tokio::test]
 async fn trust_changes_reach_every_handle() {
     let store = Store::new();
-    conformance::trust_changes_reach_every_handle(&store.opener()).await;
+    // The marker file is shared: the other handle's stamp has moved when the call returns.
+    conformance::trust_changes_reach_every_handle(&store.opener(), std::time::Duration::ZERO).await;
 }
 
 /// The trust marker sits beside the ledger file and only its owner may read or write it.

@@ -5,6 +5,7 @@ mod audit;
 mod catalog;
 mod discovery;
 mod export;
+mod fulfilment;
 mod orders;
 mod pricing;
 mod products;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quotes::router())
         .merge(pricing::router())
         .merge(orders::router())
+        .merge(fulfilment::router())
         .merge(sparql::router())
         .merge(export::router())
         .merge(audit::router())

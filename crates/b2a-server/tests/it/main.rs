@@ -11,6 +11,7 @@ mod errors;
 mod export;
 mod feed;
 mod flow;
+mod lifecycle;
 mod navigate;
 mod offers;
 mod search;

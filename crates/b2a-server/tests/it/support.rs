@@ -6,9 +6,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use b2a_contract::Contract;
-use b2a_ledger::{Actor, AgentRecord, AgentStatus};
+use b2a_ledger::{Actor, AgentRecord, AgentStatus, RiskRules};
 use b2a_model::{AgentId, Capability, Principal, Role, Sku};
-use b2a_server::{AppState, DataDir, GatewayConfig, Rate, RateClass};
+use b2a_server::{AppState, DataDir, GatewayConfig, Rate, RateClass, ShopSettings};
 use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -158,8 +158,18 @@ impl TestApp {
             dpop_window: Duration::from_secs(60),
             public_catalog,
         };
+        // No risk rule by default: the tests that race many orders of one agent would trip the
+        // velocity rule; the lifecycle tests set their own.
+        let settings = ShopSettings {
+            quote_ttl,
+            order_rules: b2a_app::OrderRules {
+                risk: RiskRules::default(),
+                return_window: time::Duration::days(30),
+            },
+            ledger_url: None,
+        };
         let state = data
-            .app_state(config, quote_ttl, vec![])
+            .app_state(config, settings, vec![])
             .await
             .expect("state");
         b2a_app::demo::seed(&state.shop).await.expect("demo seeded");

@@ -1,0 +1,205 @@
+//! Orders: placing one from an accepted quote, following it, and moving it through its
+//! lifecycle — the agent's cancel and return, the operator's approval, rejection, shipment,
+//! delivery and refund — and the stock levels operators set.
+
+use b2a_ledger::{Actor, LedgerError, OrderChange, OrderEvent, PlaceOrder, Placed, RiskRules};
+use b2a_model::{Order, OrderId, QuoteId, Sku, Transition};
+use time::OffsetDateTime;
+
+use crate::{Caller, Shop, ShopError};
+
+/// What decides how orders are held and returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderRules {
+    /// Rules that hold an order for a person's approval (besides a token's `approval_above`).
+    pub risk: RiskRules,
+    /// How long after delivery a return may be asked for.
+    pub return_window: time::Duration,
+}
+
+impl Default for OrderRules {
+    /// Velocity 20 orders per agent per hour, lines of more than 20 units, returns within 30
+    /// days.
+    fn default() -> Self {
+        Self {
+            risk: RiskRules {
+                max_orders_per_agent_per_hour: Some(20),
+                max_line_quantity: Some(20),
+            },
+            return_window: time::Duration::days(30),
+        }
+    }
+}
+
+/// A page of orders and where the next starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderPage {
+    /// The orders.
+    pub items: Vec<Order>,
+    /// The order id to continue from, when there may be more.
+    pub next: Option<OrderId>,
+}
+
+fn page(items: Vec<Order>, limit: u32) -> OrderPage {
+    let next = (items.len() == limit as usize)
+        .then(|| items.last().map(|o| o.id.clone()))
+        .flatten();
+    OrderPage { items, next }
+}
+
+fn not_found(e: LedgerError) -> ShopError {
+    match e {
+        LedgerError::QuoteNotFound(id) => ShopError::QuoteNotFound(id),
+        LedgerError::OrderNotFound(id) => ShopError::OrderNotFound(id),
+        other => ShopError::Ledger(other),
+    }
+}
+
+impl Shop {
+    /// Orders one of the caller's accepted quotes under an idempotency key; fulfilment details
+    /// (address, contact) go to the personal-data vault.
+    pub async fn place_order(
+        &self,
+        caller: &Caller,
+        quote_id: QuoteId,
+        fulfilment: Option<serde_json::Value>,
+        idempotency_key: String,
+        fingerprint: String,
+        now: OffsetDateTime,
+    ) -> Result<Placed, ShopError> {
+        if caller.grant.limits.categories.is_some() {
+            let quote = self.quote(caller, quote_id.clone()).await?;
+            let skus: Vec<Sku> = quote.lines.iter().map(|l| l.sku.clone()).collect();
+            self.check_categories(caller, &skus).await?;
+        }
+        let cmd = PlaceOrder {
+            quote_id,
+            agent: caller.agent.clone(),
+            credential: caller.credential.clone(),
+            grant: caller.grant.clone(),
+            idempotency_key,
+            fingerprint,
+            now,
+            risk: self.order_rules.risk,
+            fulfilment,
+        };
+        self.ledger().place_order(&cmd).await.map_err(not_found)
+    }
+
+    /// One of the caller's orders.
+    pub async fn order(&self, caller: &Caller, id: OrderId) -> Result<Order, ShopError> {
+        self.ledger()
+            .order(&id, &caller.agent)
+            .await?
+            .ok_or(ShopError::OrderNotFound(id))
+    }
+
+    /// The caller's orders, newest first, before `before`.
+    pub async fn orders(
+        &self,
+        caller: &Caller,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> Result<OrderPage, ShopError> {
+        let items = self
+            .ledger()
+            .orders(&caller.agent, before.as_ref(), limit)
+            .await?;
+        Ok(page(items, limit))
+    }
+
+    /// The history of one of the caller's orders.
+    pub async fn order_events(
+        &self,
+        caller: &Caller,
+        id: OrderId,
+    ) -> Result<Vec<OrderEvent>, ShopError> {
+        self.ledger()
+            .order_events(&id, Some(&caller.agent))
+            .await?
+            .ok_or(ShopError::OrderNotFound(id))
+    }
+
+    /// The caller cancels (before shipment) or asks to return (after delivery, within the
+    /// window) one of its orders.
+    pub async fn agent_transition(
+        &self,
+        caller: &Caller,
+        id: OrderId,
+        transition: Transition,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Order, ShopError> {
+        debug_assert!(transition.by_agent());
+        self.transition(OrderChange {
+            order_id: id,
+            agent: Some(caller.agent.clone()),
+            transition,
+            by: Actor {
+                name: format!("agent:{}", caller.agent),
+                credential: caller.credential.clone(),
+            },
+            reason,
+            return_window: self.order_rules.return_window,
+            now,
+        })
+        .await
+    }
+
+    /// An operator approves, rejects, ships, delivers or refunds an order.
+    pub async fn operator_transition(
+        &self,
+        by: Actor,
+        id: OrderId,
+        transition: Transition,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Order, ShopError> {
+        debug_assert!(!transition.by_agent());
+        self.transition(OrderChange {
+            order_id: id,
+            agent: None,
+            transition,
+            by,
+            reason,
+            return_window: self.order_rules.return_window,
+            now,
+        })
+        .await
+    }
+
+    async fn transition(&self, change: OrderChange) -> Result<Order, ShopError> {
+        self.ledger()
+            .transition_order(&change)
+            .await
+            .map_err(not_found)
+    }
+
+    /// Orders held for a person's approval, oldest first, after `after`.
+    pub async fn approvals(
+        &self,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<OrderPage, ShopError> {
+        let items = self
+            .ledger()
+            .pending_approvals(after.as_ref(), limit)
+            .await?;
+        Ok(page(items, limit))
+    }
+
+    /// Any order, with its fulfilment details and history, for operators.
+    pub async fn order_for_operator(
+        &self,
+        id: OrderId,
+    ) -> Result<(Order, Option<serde_json::Value>, Vec<OrderEvent>), ShopError> {
+        let ledger = self.ledger();
+        let order = ledger
+            .order_any(&id)
+            .await?
+            .ok_or_else(|| ShopError::OrderNotFound(id.clone()))?;
+        let fulfilment = ledger.fulfilment(&id).await?;
+        let events = ledger.order_events(&id, None).await?.unwrap_or_default();
+        Ok((order, fulfilment, events))
+    }
+}

@@ -1,0 +1,96 @@
+//! Orders after placement: the rules that hold an order for a person's approval, the lifecycle
+//! transitions and their history, the personal-data vault the fulfilment details go to, and the
+//! stock levels operators set.
+
+use b2a_model::{AgentId, OrderId, OrderStatus, Transition};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Actor;
+
+/// Risk rules: an order that trips one waits for a person's approval, with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RiskRules {
+    /// Velocity: an agent's orders in the last hour, beyond which the next is held.
+    pub max_orders_per_agent_per_hour: Option<u32>,
+    /// Unusual quantity: a line of more units than this is held.
+    pub max_line_quantity: Option<u32>,
+}
+
+/// A change of an order's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderChange {
+    /// The order.
+    pub order_id: OrderId,
+    /// For an agent's transition, the agent: only its own orders are found. `None` for an
+    /// operator.
+    pub agent: Option<AgentId>,
+    /// What happens.
+    pub transition: Transition,
+    /// Who does it, for the event and the audit entry.
+    pub by: Actor,
+    /// Why, as the actor says.
+    pub reason: Option<String>,
+    /// How long after delivery a return may be asked for.
+    pub return_window: time::Duration,
+    /// Now.
+    pub now: OffsetDateTime,
+}
+
+/// One step of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// 1 for the placement, then one more per change.
+    pub seq: u32,
+    /// The status it entered.
+    pub status: OrderStatus,
+    /// The transition that made it; absent for the placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<Transition>,
+    /// Who: `agent:<id>`, `operator:<id>`, ...
+    pub actor: String,
+    /// Why: the rule that held it, the operator's reason, the agent's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The reason an order of these lines and total is held for approval, if it is: above an
+/// `approval_above` of its grants, or tripping a risk rule. The same for every backend.
+pub(crate) fn hold_reason(
+    chain: &[crate::GrantState],
+    order: &b2a_model::Order,
+    risk: &RiskRules,
+    agent_orders_last_hour: u32,
+) -> Option<String> {
+    let total = order.total;
+    for link in chain {
+        if let Some(above) = link.grant.limits.approval_above
+            && u64::try_from(total.amount()).is_ok_and(|t| t > above)
+        {
+            let above = b2a_model::Money::new(crate::enforce::saturating(above), total.currency());
+            return Some(format!(
+                "the total {total} is above the token's approval threshold of {above}: a person at the brand approves it"
+            ));
+        }
+    }
+    if let Some(max) = risk.max_orders_per_agent_per_hour
+        && agent_orders_last_hour >= max
+    {
+        return Some(format!(
+            "velocity: this agent placed {agent_orders_last_hour} orders in the last hour (review from {max})"
+        ));
+    }
+    if let Some(max) = risk.max_line_quantity
+        && let Some(line) = order.lines.iter().find(|l| l.quantity.get() > max)
+    {
+        return Some(format!(
+            "unusual quantity: {} units of {} (review above {max})",
+            line.quantity.get(),
+            line.sku
+        ));
+    }
+    None
+}

@@ -1,0 +1,1222 @@
+mod grant_rows;
+mod offers;
+mod orders;
+mod registry;
+mod trust;
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use b2a_audit::{AuditEntry, AuditRecord, Chain};
+use b2a_model::{
+    AgentId, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, QuoteStatus, Sku, Transition,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use time::OffsetDateTime;
+
+use self::trust::TrustWatch;
+use crate::enforce::admit;
+use crate::orders::hold_reason;
+use crate::records::{
+    agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
+    policy_changed, quote_accepted, quote_countered, stock_set,
+};
+use crate::{
+    Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
+    NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
+    SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
+};
+
+/// The schema migrations, embedded: `migrations/postgres/<version>_<name>.sql`.
+/// The ledger's schema migrations, embedded in the binary, in order.
+fn migrator() -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType};
+    let step = |version: i64, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            description.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    sqlx::migrate::Migrator::with_migrations(vec![
+        step(
+            1,
+            "ledger",
+            include_str!("../migrations/postgres/0001_ledger.sql"),
+        ),
+        step(
+            2,
+            "order lifecycle",
+            include_str!("../migrations/postgres/0002_order_lifecycle.sql"),
+        ),
+    ])
+}
+
+/// The endpoint idempotency keys of order creation are scoped to.
+const ORDERS_ENDPOINT: &str = "POST /v1/orders";
+
+/// Connections of the default pool.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// How long a request waits for a connection of the pool.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Attempts at a transaction that fails on a serialization failure or a deadlock.
+const ATTEMPTS: u32 = 5;
+
+/// How long an order waits for another transaction holding its idempotency key (a concurrent
+/// retry of the same request) before answering [`LedgerError::IdempotencyInFlight`].
+const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
+
+/// The ledger on PostgreSQL: any number of gateway replicas (and the CLI) share one database.
+///
+/// Transactions run at READ COMMITTED and lock explicitly what SQLite's single writer
+/// serializes:
+/// - stock moves by a conditional `UPDATE ... WHERE on_hand >= n`, after the order has locked the
+///   rows of its SKUs in SKU order, so stock never goes below zero and orders never deadlock;
+/// - the quote row is locked (`FOR UPDATE`) by the order, the counter-offer and the acceptance,
+///   so a quote becomes at most one order and moves one round at a time (the `UNIQUE` quote id
+///   of `orders` stands behind it);
+/// - an order locks every grant of its token's chain (`FOR UPDATE`, in `jti` order) before it
+///   sums their spend, and the agent's row (`FOR SHARE`) before it checks the suspension: budgets
+///   and daily counts hold under any concurrency, and a revocation or suspension waits for the
+///   orders already admitted (and the orders after it see it);
+/// - an order first takes a transaction-scoped advisory lock on its (schema, agent, endpoint,
+///   idempotency key): a concurrent retry waits for it (up to five seconds, then
+///   [`LedgerError::IdempotencyInFlight`]) and then replays its order;
+/// - a change of an order's status locks the order's row (`FOR UPDATE`): of a cancellation and
+///   a shipment racing, one applies and the other finds the new status; the stock it releases is
+///   locked in SKU order, as orders lock it;
+/// - when the velocity risk rule is on, an agent's orders take turns (an advisory lock on the
+///   agent), so each counts the orders of the last hour before it;
+/// - every audit append locks the one row of `audit_head` just before it reads the tip of the
+///   chain, as late in its transaction as it can, so entries chain in commit order.
+///
+/// A serialization failure or a deadlock, should one still happen, is retried (five attempts).
+///
+/// [`Ledger::trust_stamp`] counts `NOTIFY b2a_trust` notifications (sent inside the transaction
+/// of every revocation, suspension and reactivation, delivered at its commit) through a
+/// listening connection each handle keeps; see `postgres/trust.rs`. The handle that commits a
+/// change moves its own stamp before the call returns; every other handle's moves when the
+/// notification arrives, milliseconds later (and once more whenever its listener had to
+/// reconnect, as notifications may have been lost meanwhile). Read the stamp before the
+/// snapshot, never after.
+///
+/// The schema is the first of the connection's `search_path`; migrations (embedded, versioned,
+/// recorded in `_sqlx_migrations`) are applied at connect under an advisory lock, so replicas
+/// starting together are safe. Times of agents and grants are kept to the second.
+#[derive(Debug, Clone)]
+pub struct PostgresLedger {
+    pool: PgPool,
+    schema: Arc<str>,
+    trust: Arc<TrustWatch>,
+}
+
+/// Why one attempt at a transaction failed: for good, or in a way worth another attempt.
+#[derive(Debug)]
+enum Fail {
+    /// The answer.
+    Ledger(LedgerError),
+    /// A serialization failure or a deadlock: the transaction was rolled back, try again.
+    Retry(sqlx::Error),
+}
+
+impl From<LedgerError> for Fail {
+    fn from(e: LedgerError) -> Self {
+        Fail::Ledger(e)
+    }
+}
+
+impl From<Fail> for LedgerError {
+    fn from(f: Fail) -> Self {
+        match f {
+            Fail::Ledger(e) => e,
+            Fail::Retry(e) => LedgerError::Storage(e.to_string()),
+        }
+    }
+}
+
+/// The SQLSTATE of a database error.
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.into_owned())
+}
+
+/// A database error, retryable when it is a serialization failure or a deadlock.
+fn db(e: sqlx::Error) -> Fail {
+    match sqlstate(&e).as_deref() {
+        Some("40001" | "40P01") => Fail::Retry(e),
+        _ => Fail::Ledger(LedgerError::Storage(e.to_string())),
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Storage(e.to_string())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Corrupt(e.to_string())
+}
+
+fn instant(unix: i64) -> Result<OffsetDateTime, LedgerError> {
+    OffsetDateTime::from_unix_timestamp(unix).map_err(corrupt)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, LedgerError> {
+    serde_json::from_str(body).map_err(corrupt)
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, LedgerError> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or has failed [`ATTEMPTS`] times on a
+/// serialization failure or a deadlock.
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, LedgerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Fail>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(Fail::Retry(e)) if tries < ATTEMPTS => {
+                tracing::debug!(error = %e, tries, "ledger transaction retried");
+                tokio::time::sleep(Duration::from_millis(u64::from(tries) * 10)).await;
+                tries += 1;
+            }
+            Err(fail) => return Err(fail.into()),
+        }
+    }
+}
+
+impl PostgresLedger {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`; the schema is the
+    /// first of its `search_path`, `public` by default) and applies the schema migrations.
+    pub async fn connect(url: &str) -> Result<Self, LedgerError> {
+        Self::connect_with(PgConnectOptions::from_str(url).map_err(storage)?).await
+    }
+
+    /// [`Self::connect`] with connection options (`options([("search_path", "b2a")])` selects
+    /// the schema) and the default pool: 16 connections, 10 s to acquire one.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, LedgerError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT);
+        Self::connect_with_pool(options, pool).await
+    }
+
+    /// [`Self::connect_with`] with the caller's pool options. The trust listener takes one more
+    /// connection of its own.
+    pub async fn connect_with_pool(
+        options: PgConnectOptions,
+        pool: PgPoolOptions,
+    ) -> Result<Self, LedgerError> {
+        migrate(&options).await?;
+        let pool = pool.connect_with(options.clone()).await.map_err(storage)?;
+        let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&pool)
+            .await
+            .map_err(storage)?;
+        let schema = schema.ok_or_else(|| {
+            LedgerError::Storage("no schema of the search_path exists".to_owned())
+        })?;
+        let trust = TrustWatch::start(&options, &schema)
+            .await
+            .map_err(storage)?;
+        Ok(Self {
+            pool,
+            schema: schema.into(),
+            trust: Arc::new(trust),
+        })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, Fail> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+            .await
+            .map_err(db)
+    }
+
+    /// The JSON body of the row `id` if it belongs to `agent` (quotes and orders are scoped to
+    /// the agent they were made for).
+    async fn owned_body<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        id: &str,
+        agent: &AgentId,
+    ) -> Result<Option<T>, LedgerError> {
+        let body: Option<String> = sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(agent.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    /// Announces, inside `conn`'s transaction, a revocation, suspension or reactivation: the
+    /// notification reaches every listening handle when the transaction commits.
+    async fn announce_trust_change(&self, conn: &mut PgConnection) -> Result<(), Fail> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(trust::CHANNEL)
+            .bind(self.trust.payload())
+            .execute(conn)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Commits a transaction that announced a trust change, and moves this handle's stamp.
+    async fn commit_trust_change(&self, tx: Transaction<'static, Postgres>) -> Result<(), Fail> {
+        let committed = tx.commit().await;
+        // Moved even when the commit's answer was lost: a spare reload costs little.
+        self.trust.bump();
+        committed.map_err(db)
+    }
+
+    async fn create_quote_once(&self, new: NewQuote<'_>) -> Result<(), Fail> {
+        let quote = new.quote;
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO quotes (id, agent, body, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(quote.id.as_str())
+            .bind(quote.agent.as_str())
+            .bind(encode(quote)?)
+            .bind(quote.expires_at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        offers::insert_bounds(&mut tx, &quote.id, new.bounds).await?;
+        for (sku, quantity, base) in new.base_prices {
+            offers::record_activity(&mut tx, sku, *quantity, Some(*base), quote.created_at).await?;
+        }
+        append(&mut tx, quote_created(quote, new.credential)).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn revise_quote_once(&self, rev: &Revision) -> Result<Quote, Fail> {
+        let mut tx = self.begin().await?;
+        let (current, order) =
+            offers::current_for_update(&mut tx, &rev.quote_id, &rev.agent).await?;
+        offers::still_open(&current, order.as_deref(), rev.now)?;
+        if current.round != rev.from_round {
+            return Err(LedgerError::QuoteChanged {
+                quote: current.id,
+                round: current.round,
+            }
+            .into());
+        }
+        let now_current = match &rev.new_version {
+            Some(new) => {
+                offers::replace(&mut tx, &current, new).await?;
+                new.clone()
+            }
+            None => current.clone(),
+        };
+        append(&mut tx, quote_countered(&current, rev)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(now_current)
+    }
+
+    async fn accept_quote_once(&self, acc: &Acceptance) -> Result<Quote, Fail> {
+        let new = &acc.accepted;
+        let mut tx = self.begin().await?;
+        let (current, order) = offers::current_for_update(&mut tx, &new.id, &new.agent).await?;
+        if current.status == QuoteStatus::Accepted && current.round == new.round {
+            return Ok(current);
+        }
+        offers::still_open(&current, order.as_deref(), acc.now)?;
+        if current.round != new.round {
+            return Err(LedgerError::QuoteChanged {
+                quote: current.id,
+                round: current.round,
+            }
+            .into());
+        }
+        offers::replace(&mut tx, &current, new).await?;
+        append(&mut tx, quote_accepted(new, &acc.credential, acc.now)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(new.clone())
+    }
+
+    async fn store_policy_once(
+        &self,
+        body: &serde_json::Value,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<StoredPolicy, Fail> {
+        let mut tx = self.begin().await?;
+        // Versions are numbered under the audit lock: two loads at once get 1 and 2.
+        lock_audit(&mut tx).await?;
+        let stored = offers::insert_policy(&mut tx, body, &by.name, now).await?;
+        append(&mut tx, policy_changed(&stored, by)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn place_order_once(&self, cmd: &PlaceOrder) -> Result<Placed, Fail> {
+        let mut tx = self.begin().await?;
+        self.hold_idempotency_key(&mut tx, cmd).await?;
+        if let Some(order) = replayed_order(&mut tx, cmd).await? {
+            return Ok(Placed {
+                order,
+                replayed: true,
+            });
+        }
+        if cmd.risk.max_orders_per_agent_per_hour.is_some() {
+            // The velocity rule counts the agent's orders of the last hour: its orders take
+            // turns, so that each counts those before it.
+            let name = self.lock_name("velocity", &[cmd.agent.as_str()]);
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(&name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let quote = orderable_quote(&mut tx, cmd).await?;
+        let chain = authorized_chain(&mut tx, cmd, &quote).await?;
+        take_stock(&mut tx, &quote).await?;
+
+        // The order (held for approval when a grant's threshold or a risk rule says so), its
+        // fulfilment details in the vault, the quote's link, the spend under every grant of the
+        // chain, the key, its first event and the audit entry, in one commit.
+        let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
+        let last_hour =
+            orders::placed_since(&mut tx, &cmd.agent, cmd.now - time::Duration::HOUR).await?;
+        if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
+            order.status = OrderStatus::PendingApproval;
+            order.status_reason = Some(reason);
+        }
+        if let Some(details) = &cmd.fulfilment {
+            order.fulfilment_ref = Some(orders::store_fulfilment(&mut tx, &order, details).await?);
+        }
+        insert_order(&mut tx, &order).await?;
+        orders::append_event(
+            &mut tx,
+            &order.id,
+            order.status,
+            None,
+            &format!("agent:{}", order.agent),
+            order.status_reason.as_deref(),
+            cmd.now,
+        )
+        .await?;
+        for line in &order.lines {
+            offers::record_activity(&mut tx, &line.sku, line.quantity.get(), None, cmd.now).await?;
+        }
+        grant_rows::record_spend(&mut tx, &chain, &order).await?;
+        remember_key(&mut tx, cmd, &order).await?;
+        append(&mut tx, order_placed(&order, &cmd.credential)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Placed {
+            order,
+            replayed: false,
+        })
+    }
+
+    /// The name of an advisory lock of this ledger's schema, hashed into its 64-bit key by
+    /// `hashtextextended`. Length-prefixed parts: no two locks share a name (their keys may
+    /// collide, which only makes two transactions wait for each other).
+    fn lock_name(&self, kind: &str, parts: &[&str]) -> String {
+        std::iter::once(self.schema.as_ref())
+            .chain(parts.iter().copied())
+            .fold(format!("b2a-{kind}"), |mut name, part| {
+                name.push_str(&format!(":{}:{part}", part.len()));
+                name
+            })
+    }
+
+    /// Takes the transaction-scoped advisory lock of `cmd`'s idempotency key, waiting at most
+    /// [`IDEMPOTENCY_WAIT`] for a concurrent request with the same key.
+    async fn hold_idempotency_key(
+        &self,
+        conn: &mut PgConnection,
+        cmd: &PlaceOrder,
+    ) -> Result<(), Fail> {
+        let name = self.lock_name(
+            "idempotency",
+            &[
+                cmd.agent.as_str(),
+                ORDERS_ENDPOINT,
+                cmd.idempotency_key.as_str(),
+            ],
+        );
+        let held: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(&name)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db)?;
+        if held {
+            return Ok(());
+        }
+        // Another request with this key is in flight: wait for it, then replay its order.
+        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+            .bind(format!("{}ms", IDEMPOTENCY_WAIT.as_millis()))
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        let waited = sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(&name)
+            .execute(&mut *conn)
+            .await;
+        match waited {
+            Ok(_) => {}
+            Err(e) if sqlstate(&e).as_deref() == Some("55P03") => {
+                return Err(LedgerError::IdempotencyInFlight.into());
+            }
+            Err(e) => return Err(db(e)),
+        }
+        sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
+            .execute(conn)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn transition_order_once(&self, change: &OrderChange) -> Result<Order, Fail> {
+        let mut tx = self.begin().await?;
+        let mut order = orders::load_for_update(&mut tx, &change.order_id, change.agent.as_ref())
+            .await?
+            .ok_or_else(|| LedgerError::OrderNotFound(change.order_id.clone()))?;
+        let from = order.status;
+        let to = change
+            .transition
+            .apply(from)
+            .ok_or_else(|| LedgerError::InvalidTransition {
+                order: order.id.clone(),
+                from,
+                transition: change.transition,
+            })?;
+        if change.transition == Transition::RequestReturn {
+            let delivered = orders::events(&mut tx, &order.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|e| e.status == OrderStatus::Delivered)
+                .map_or(order.created_at, |e| e.at);
+            if change.now > delivered + change.return_window {
+                return Err(LedgerError::ReturnWindowClosed {
+                    order: order.id,
+                    days: change.return_window.whole_days(),
+                }
+                .into());
+            }
+        }
+        if change.transition.releases() {
+            orders::release(&mut tx, &order).await?;
+        }
+        order.status = to;
+        order.status_reason = change.reason.clone();
+        order.updated_at = Some(change.now);
+        orders::update(&mut tx, &order).await?;
+        orders::append_event(
+            &mut tx,
+            &order.id,
+            to,
+            Some(change.transition),
+            &change.by.name,
+            change.reason.as_deref(),
+            change.now,
+        )
+        .await?;
+        append(&mut tx, order_changed(&order, from, change)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(order)
+    }
+
+    async fn set_stock_once(
+        &self,
+        levels: &[(Sku, u32)],
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<u64, Fail> {
+        let mut tx = self.begin().await?;
+        let mut skus: Vec<&str> = levels.iter().map(|(s, _)| s.as_str()).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        lock_stock(&mut tx, &skus).await?;
+        let mut changed = 0;
+        for (sku, level) in levels {
+            let before = orders::set_level(&mut tx, sku, *level).await?;
+            if before != Some(*level) {
+                append(&mut tx, stock_set(sku, before, *level, by, now)).await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
+    }
+
+    async fn set_agent_status_once(
+        &self,
+        id: &AgentId,
+        status: AgentStatus,
+        by: &Actor,
+    ) -> Result<AgentRecord, Fail> {
+        let mut tx = self.begin().await?;
+        let mut agent = registry::load_for_update(&mut tx, id)
+            .await?
+            .ok_or_else(|| LedgerError::AgentNotFound(id.clone()))?;
+        if agent.status == status {
+            return Ok(agent);
+        }
+        registry::set_status(&mut tx, id, status).await?;
+        let record = agent_status_changed(id, status, by, OffsetDateTime::now_utc());
+        self.announce_trust_change(&mut tx).await?;
+        append(&mut tx, record).await?;
+        self.commit_trust_change(tx).await?;
+        agent.status = status;
+        Ok(agent)
+    }
+
+    async fn revoke_grant_once(
+        &self,
+        jti: &str,
+        reason: &str,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<GrantRecord, Fail> {
+        let mut tx = self.begin().await?;
+        grant_rows::lock(&mut tx, &[jti]).await?;
+        let state = grant_rows::state(&mut tx, jti, now)
+            .await?
+            .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
+        if state.revoked_at.is_some() {
+            return Ok(state.grant);
+        }
+        grant_rows::revoke(&mut tx, jti, reason, by, now).await?;
+        self.announce_trust_change(&mut tx).await?;
+        append(&mut tx, grant_revoked(&state.grant, reason, by, now)).await?;
+        self.commit_trust_change(tx).await?;
+        Ok(state.grant)
+    }
+}
+
+/// Applies the embedded migrations not applied yet, on a connection of its own (closed after,
+/// which also releases its lock should a migration fail). `sqlx` holds a session advisory lock
+/// (per database) while it migrates, so processes starting together apply each migration once.
+async fn migrate(options: &PgConnectOptions) -> Result<(), LedgerError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options.clone())
+        .await
+        .map_err(storage)?;
+    let migrated = migrator()
+        .run(&pool)
+        .await
+        .map_err(|e| LedgerError::Storage(format!("migrating the ledger schema: {e}")));
+    pool.close().await;
+    migrated
+}
+
+/// Locks the audit chain for the rest of the transaction: appends are serialized, each reads
+/// the committed tip.
+async fn lock_audit(conn: &mut PgConnection) -> Result<(), Fail> {
+    sqlx::query("SELECT singleton FROM audit_head FOR UPDATE")
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Appends `record` to the audit chain inside `conn`'s transaction.
+async fn append(conn: &mut PgConnection, record: AuditRecord) -> Result<AuditEntry, Fail> {
+    lock_audit(&mut *conn).await?;
+    let tip = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut chain = match tip {
+        Some(row) => {
+            let seq: i64 = row.get(0);
+            let hash: String = row.get(1);
+            Chain::after(u64::try_from(seq).map_err(corrupt)?, &hash).map_err(corrupt)?
+        }
+        None => Chain::genesis(),
+    };
+    let entry = chain.append(record);
+    let r = &entry.record;
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(i64::try_from(entry.seq).map_err(corrupt)?)
+    .bind(&r.at)
+    .bind(&r.actor)
+    .bind(&r.credential)
+    .bind(&r.action)
+    .bind(&r.subject)
+    .bind(r.details.to_string())
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(entry)
+}
+
+/// Locks the stock rows of `skus` (sorted, distinct) for the rest of the transaction.
+async fn lock_stock(conn: &mut PgConnection, skus: &[&str]) -> Result<(), Fail> {
+    sqlx::query("SELECT sku FROM stock WHERE sku = ANY($1) ORDER BY sku FOR UPDATE")
+        .bind(skus)
+        .fetch_all(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Ledger for PostgresLedger {
+    async fn seed_stock(&self, levels: &[(Sku, u32)]) -> Result<u64, LedgerError> {
+        // In SKU order, so two seeds at once cannot deadlock.
+        let mut sorted: Vec<&(Sku, u32)> = levels.iter().collect();
+        sorted.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            let mut inserted = 0;
+            for (sku, on_hand) in &sorted {
+                inserted += sqlx::query(
+                    "INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING",
+                )
+                .bind(sku.as_str())
+                .bind(i64::from(*on_hand))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(inserted)
+        })
+        .await
+    }
+
+    async fn seed_costs(&self, costs: &[SkuCost]) -> Result<(), LedgerError> {
+        // In SKU order (stable: of two costs of one SKU, the later still wins).
+        let mut sorted: Vec<&SkuCost> = costs.iter().collect();
+        sorted.sort_by(|a, b| a.sku.as_str().cmp(b.sku.as_str()));
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            for c in &sorted {
+                sqlx::query(
+                    "INSERT INTO sku_costs (sku, cost_minor, floor_minor, currency)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (sku) DO UPDATE SET cost_minor = excluded.cost_minor,
+                         floor_minor = excluded.floor_minor, currency = excluded.currency",
+                )
+                .bind(c.sku.as_str())
+                .bind(c.cost.amount())
+                .bind(c.floor.amount())
+                .bind(c.cost.currency().code())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)
+        })
+        .await
+    }
+
+    async fn stock(&self, sku: &Sku) -> Result<Option<u32>, LedgerError> {
+        let on_hand: Option<i64> = sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = $1")
+            .bind(sku.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        on_hand.map(u32::try_from).transpose().map_err(corrupt)
+    }
+
+    async fn create_quote(&self, new: NewQuote<'_>) -> Result<(), LedgerError> {
+        retrying(|| self.create_quote_once(new)).await
+    }
+
+    async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError> {
+        self.owned_body(
+            "SELECT body FROM quotes WHERE id = $1 AND agent = $2",
+            id.as_str(),
+            agent,
+        )
+        .await
+    }
+
+    async fn quote_record(
+        &self,
+        id: &QuoteId,
+        agent: &AgentId,
+    ) -> Result<Option<QuoteRecord>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        let Some((current, order)) = offers::current(&mut conn, id, agent).await? else {
+            return Ok(None);
+        };
+        let (history, bounds) = offers::history_and_bounds(&mut conn, id).await?;
+        Ok(Some(QuoteRecord {
+            current,
+            history,
+            bounds,
+            order: order.map(OrderId::parse).transpose().map_err(corrupt)?,
+        }))
+    }
+
+    async fn revise_quote(&self, rev: &Revision) -> Result<Quote, LedgerError> {
+        retrying(|| self.revise_quote_once(rev)).await
+    }
+
+    async fn accept_quote(&self, acc: &Acceptance) -> Result<Quote, LedgerError> {
+        retrying(|| self.accept_quote_once(acc)).await
+    }
+
+    async fn pricing_signals(
+        &self,
+        skus: &[Sku],
+        demand_since: OffsetDateTime,
+        prices_since: OffsetDateTime,
+    ) -> Result<Vec<PricingSignals>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(offers::signals(&mut conn, skus, demand_since, prices_since).await?)
+    }
+
+    async fn principal_orders(
+        &self,
+        principal: &Principal,
+        since: OffsetDateTime,
+    ) -> Result<u32, LedgerError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM orders WHERE principal = $1 AND created_at >= $2",
+        )
+        .bind(principal.as_str())
+        .bind(since.unix_timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn store_policy(
+        &self,
+        body: &serde_json::Value,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<StoredPolicy, LedgerError> {
+        retrying(|| self.store_policy_once(body, by, now)).await
+    }
+
+    async fn policy(&self) -> Result<Option<StoredPolicy>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(offers::latest_policy(&mut conn).await?)
+    }
+
+    async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
+        retrying(|| self.place_order_once(cmd)).await
+    }
+
+    async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError> {
+        self.owned_body(
+            "SELECT body FROM orders WHERE id = $1 AND agent = $2",
+            id.as_str(),
+            agent,
+        )
+        .await
+    }
+
+    async fn orders(
+        &self,
+        agent: &AgentId,
+        before: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let bodies: Vec<String> = match before {
+            Some(b) => sqlx::query_scalar(
+                "SELECT body FROM orders WHERE agent = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(agent.as_str())
+            .bind(b.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await,
+            None => {
+                sqlx::query_scalar(
+                    "SELECT body FROM orders WHERE agent = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(agent.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+        .map_err(storage)?;
+        bodies.iter().map(|b| decode(b)).collect()
+    }
+
+    async fn order_any(&self, id: &OrderId) -> Result<Option<Order>, LedgerError> {
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM orders WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    async fn pending_approvals(
+        &self,
+        after: Option<&OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM orders WHERE status = 'pending_approval' AND id > $1
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after.map_or("", OrderId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        bodies.iter().map(|b| decode(b)).collect()
+    }
+
+    async fn transition_order(&self, change: &OrderChange) -> Result<Order, LedgerError> {
+        retrying(|| self.transition_order_once(change)).await
+    }
+
+    async fn order_events(
+        &self,
+        id: &OrderId,
+        agent: Option<&AgentId>,
+    ) -> Result<Option<Vec<OrderEvent>>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        let exists: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM orders WHERE id = $1 AND ($2::TEXT IS NULL OR agent = $2)",
+        )
+        .bind(id.as_str())
+        .bind(agent.map(AgentId::as_str))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(storage)?;
+        match exists {
+            Some(_) => Ok(Some(orders::events(&mut conn, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT v.body FROM vault v JOIN orders o ON o.fulfilment_ref = v.ref WHERE o.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    async fn set_stock(
+        &self,
+        levels: &[(Sku, u32)],
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<u64, LedgerError> {
+        retrying(|| self.set_stock_once(levels, by, now)).await
+    }
+
+    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            let entry = append(&mut tx, record.clone()).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(entry)
+        })
+        .await
+    }
+
+    async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, credential, action, subject, details, prev_hash, hash
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
+                    record: AuditRecord {
+                        at: r.get(1),
+                        actor: r.get(2),
+                        credential: r.get(3),
+                        action: r.get(4),
+                        subject: r.get(5),
+                        details: decode(r.get::<&str, _>(6))?,
+                    },
+                    prev_hash: r.get(7),
+                    hash: r.get(8),
+                })
+            })
+            .collect()
+    }
+
+    async fn order_count(&self) -> Result<u64, LedgerError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(storage)?;
+        u64::try_from(n).map_err(corrupt)
+    }
+
+    async fn register_agent(&self, agent: &AgentRecord, by: &Actor) -> Result<(), LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            if !registry::insert(&mut tx, agent).await? {
+                return Err(LedgerError::AgentExists(agent.id.clone()).into());
+            }
+            append(&mut tx, agent_registered(agent, by)).await?;
+            tx.commit().await.map_err(db)
+        })
+        .await
+    }
+
+    async fn agents(&self) -> Result<Vec<AgentRecord>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(registry::all(&mut conn).await?)
+    }
+
+    async fn agent(&self, id: &AgentId) -> Result<Option<AgentRecord>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(registry::load(&mut conn, id).await?)
+    }
+
+    async fn set_agent_status(
+        &self,
+        id: &AgentId,
+        status: AgentStatus,
+        by: &Actor,
+    ) -> Result<AgentRecord, LedgerError> {
+        retrying(|| self.set_agent_status_once(id, status, by)).await
+    }
+
+    async fn record_grant(&self, grant: &GrantRecord, by: &Actor) -> Result<(), LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            if !grant_rows::insert(&mut tx, grant).await? {
+                return Err(LedgerError::Storage(format!(
+                    "token {} is already recorded",
+                    grant.jti
+                ))
+                .into());
+            }
+            append(&mut tx, grant_recorded(grant, by)).await?;
+            tx.commit().await.map_err(db)
+        })
+        .await
+    }
+
+    async fn ensure_grant(&self, grant: &GrantRecord) -> Result<(), LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            grant_rows::insert(&mut tx, grant).await?;
+            tx.commit().await.map_err(db)
+        })
+        .await
+    }
+
+    async fn revoke_grant(
+        &self,
+        jti: &str,
+        reason: &str,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<GrantRecord, LedgerError> {
+        retrying(|| self.revoke_grant_once(jti, reason, by, now)).await
+    }
+
+    async fn grant_state(
+        &self,
+        jti: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<GrantState>, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(grant_rows::state(&mut conn, jti, now).await?)
+    }
+
+    async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        Ok(TrustSnapshot {
+            revoked: grant_rows::revoked(&mut conn, now).await?,
+            suspended: registry::suspended(&mut conn).await?,
+        })
+    }
+
+    fn trust_stamp(&self) -> u64 {
+        self.trust.stamp()
+    }
+}
+
+/// The order an earlier request with the same idempotency key placed, if any; the same key with
+/// another body is refused.
+async fn replayed_order(conn: &mut PgConnection, cmd: &PlaceOrder) -> Result<Option<Order>, Fail> {
+    let seen = sqlx::query(
+        "SELECT fingerprint, order_id FROM idempotency_keys
+         WHERE agent = $1 AND endpoint = $2 AND key = $3",
+    )
+    .bind(cmd.agent.as_str())
+    .bind(ORDERS_ENDPOINT)
+    .bind(&cmd.idempotency_key)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let Some(row) = seen else {
+        return Ok(None);
+    };
+    if row.get::<&str, _>(0) != cmd.fingerprint {
+        return Err(LedgerError::IdempotencyMismatch.into());
+    }
+    let order_id: String = row.get(1);
+    let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = $1")
+        .bind(&order_id)
+        .fetch_one(conn)
+        .await
+        .map_err(db)?;
+    Ok(Some(decode(&body)?))
+}
+
+/// The quote of `cmd`, locked: made to its agent, accepted, not expired, not ordered yet.
+async fn orderable_quote(conn: &mut PgConnection, cmd: &PlaceOrder) -> Result<Quote, Fail> {
+    let (quote, order) = offers::current_for_update(conn, &cmd.quote_id, &cmd.agent).await?;
+    if let Some(order) = order {
+        return Err(LedgerError::QuoteAlreadyOrdered {
+            quote: cmd.quote_id.clone(),
+            order: OrderId::parse(order).map_err(corrupt)?,
+        }
+        .into());
+    }
+    if quote.expires_at <= cmd.now {
+        return Err(LedgerError::QuoteExpired(quote.id).into());
+    }
+    if quote.status != QuoteStatus::Accepted {
+        return Err(LedgerError::QuoteNotAccepted(quote.id).into());
+    }
+    Ok(quote)
+}
+
+/// The grants the order of `quote` is charged to — the command's grant (recorded if new) and
+/// its ancestors, locked, with their spend read under the locks — once the agent is not
+/// suspended and every one of them admits the order.
+async fn authorized_chain(
+    conn: &mut PgConnection,
+    cmd: &PlaceOrder,
+    quote: &Quote,
+) -> Result<Vec<GrantState>, Fail> {
+    grant_rows::insert(&mut *conn, &cmd.grant).await?;
+    // Walk the chain to learn its grants, lock them all (in `jti` order), then read their
+    // states again: their spend as committed by every order before, none after.
+    let walked = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
+    let jtis: Vec<&str> = walked.iter().map(|g| g.grant.jti.as_str()).collect();
+    grant_rows::lock(&mut *conn, &jtis).await?;
+    let chain = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
+    if registry::is_suspended(&mut *conn, &cmd.agent).await? {
+        return Err(LedgerError::AgentSuspended(cmd.agent.clone()).into());
+    }
+    for link in &chain {
+        admit(link, quote.total)?;
+    }
+    Ok(chain)
+}
+
+/// Takes the stock of every line: the rows of the quote's SKUs locked in SKU order, then a
+/// conditional decrement per line, in line order; any shortfall is an error, and the caller's
+/// transaction rolls everything back.
+async fn take_stock(conn: &mut PgConnection, quote: &Quote) -> Result<(), Fail> {
+    let mut skus: Vec<&str> = quote.lines.iter().map(|l| l.sku.as_str()).collect();
+    skus.sort_unstable();
+    skus.dedup();
+    lock_stock(&mut *conn, &skus).await?;
+    for line in &quote.lines {
+        let wanted = i64::from(line.quantity.get());
+        let done =
+            sqlx::query("UPDATE stock SET on_hand = on_hand - $1 WHERE sku = $2 AND on_hand >= $1")
+                .bind(wanted)
+                .bind(line.sku.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        if done == 0 {
+            let available: Option<i64> =
+                sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = $1")
+                    .bind(line.sku.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db)?;
+            return Err(match available {
+                None => LedgerError::UnknownSku(line.sku.clone()),
+                Some(n) => LedgerError::InsufficientStock {
+                    sku: line.sku.clone(),
+                    available: u32::try_from(n).map_err(corrupt)?,
+                    requested: line.quantity.get(),
+                },
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Stores `order` and links its quote to it.
+async fn insert_order(conn: &mut PgConnection, order: &Order) -> Result<(), Fail> {
+    sqlx::query(
+        "INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at, fulfilment_ref)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(order.id.as_str())
+    .bind(order.agent.as_str())
+    .bind(order.quote_id.as_str())
+    .bind(order.principal.as_ref().map(Principal::as_str))
+    .bind(order.status.as_str())
+    .bind(encode(order)?)
+    .bind(order.created_at.unix_timestamp())
+    .bind(order.fulfilment_ref.as_deref())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    sqlx::query("UPDATE quotes SET order_id = $1 WHERE id = $2")
+        .bind(order.id.as_str())
+        .bind(order.quote_id.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Remembers that `cmd`'s idempotency key placed `order`.
+async fn remember_key(
+    conn: &mut PgConnection,
+    cmd: &PlaceOrder,
+    order: &Order,
+) -> Result<(), Fail> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(cmd.agent.as_str())
+    .bind(ORDERS_ENDPOINT)
+    .bind(&cmd.idempotency_key)
+    .bind(&cmd.fingerprint)
+    .bind(order.id.as_str())
+    .bind(cmd.now.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}

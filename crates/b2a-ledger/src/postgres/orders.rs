@@ -1,0 +1,218 @@
+//! Orders after placement: events, the vault, transitions and their releases, stock levels set
+//! by operators (tables `order_events` and `vault`).
+
+use b2a_model::{AgentId, Order, OrderId, OrderStatus, Sku, Transition};
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+
+use super::{Fail, corrupt, db, decode, encode, instant};
+use crate::{LedgerError, OrderEvent};
+
+/// Orders `agent` placed since `since`.
+pub(super) async fn placed_since(
+    conn: &mut PgConnection,
+    agent: &AgentId,
+    since: OffsetDateTime,
+) -> Result<u32, Fail> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE agent = $1 AND created_at >= $2")
+            .bind(agent.as_str())
+            .bind(since.unix_timestamp())
+            .fetch_one(conn)
+            .await
+            .map_err(db)?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// The order `id` (of `agent`, when given), its row locked for the rest of the transaction.
+pub(super) async fn load_for_update(
+    conn: &mut PgConnection,
+    id: &OrderId,
+    agent: Option<&AgentId>,
+) -> Result<Option<Order>, Fail> {
+    let body: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM orders WHERE id = $1 AND ($2::TEXT IS NULL OR agent = $2) FOR UPDATE",
+    )
+    .bind(id.as_str())
+    .bind(agent.map(AgentId::as_str))
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    Ok(body.map(|b| decode(&b)).transpose()?)
+}
+
+/// Appends the next event of `order` (whose row the transaction holds, or has just inserted).
+pub(super) async fn append_event(
+    conn: &mut PgConnection,
+    order: &OrderId,
+    status: OrderStatus,
+    transition: Option<Transition>,
+    actor: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), Fail> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = $1),
+                 $2, $3, $4, $5, $6)",
+    )
+    .bind(order.as_str())
+    .bind(status.as_str())
+    .bind(transition.map(Transition::as_str))
+    .bind(actor)
+    .bind(reason)
+    .bind(at.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+fn parse_status(text: &str) -> Result<OrderStatus, LedgerError> {
+    OrderStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| corrupt(format!("unknown order status {text}")))
+}
+
+fn parse_transition(text: &str) -> Result<Transition, LedgerError> {
+    [
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Cancel,
+        Transition::Ship,
+        Transition::Deliver,
+        Transition::RequestReturn,
+        Transition::Refund,
+    ]
+    .into_iter()
+    .find(|t| t.as_str() == text)
+    .ok_or_else(|| corrupt(format!("unknown transition {text}")))
+}
+
+/// The events of `order`, oldest first.
+pub(super) async fn events(
+    conn: &mut PgConnection,
+    order: &OrderId,
+) -> Result<Vec<OrderEvent>, Fail> {
+    let rows = sqlx::query(
+        "SELECT seq, status, transition, actor, reason, at FROM order_events
+         WHERE order_id = $1 ORDER BY seq",
+    )
+    .bind(order.as_str())
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    let events = rows
+        .iter()
+        .map(|r| {
+            Ok(OrderEvent {
+                seq: u32::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
+                status: parse_status(r.get(1))?,
+                transition: r
+                    .get::<Option<&str>, _>(2)
+                    .map(parse_transition)
+                    .transpose()?,
+                actor: r.get(3),
+                reason: r.get(4),
+                at: instant(r.get(5))?,
+            })
+        })
+        .collect::<Result<_, LedgerError>>()?;
+    Ok(events)
+}
+
+/// Stores fulfilment details in the vault; returns their reference.
+pub(super) async fn store_fulfilment(
+    conn: &mut PgConnection,
+    order: &Order,
+    body: &serde_json::Value,
+) -> Result<String, Fail> {
+    let reference = format!("v_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(
+        "INSERT INTO vault (ref, principal, purpose, body, created_at)
+         VALUES ($1, $2, 'fulfilment', $3, $4)",
+    )
+    .bind(&reference)
+    .bind(order.principal.as_ref().map(|p| p.as_str()))
+    .bind(body.to_string())
+    .bind(order.created_at.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(reference)
+}
+
+/// Puts `order`'s stock back on hand (the rows locked in SKU order, as an order locks them) and
+/// removes its spend from every grant.
+pub(super) async fn release(conn: &mut PgConnection, order: &Order) -> Result<(), Fail> {
+    let mut skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+    skus.sort_unstable();
+    skus.dedup();
+    super::lock_stock(&mut *conn, &skus).await?;
+    for line in &order.lines {
+        restock(&mut *conn, &line.sku, line.quantity.get()).await?;
+    }
+    sqlx::query("DELETE FROM grant_spend WHERE order_id = $1")
+        .bind(order.id.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn restock(conn: &mut PgConnection, sku: &Sku, quantity: u32) -> Result<(), Fail> {
+    sqlx::query("UPDATE stock SET on_hand = on_hand + $1 WHERE sku = $2")
+        .bind(i64::from(quantity))
+        .bind(sku.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Stores the new state of `order`.
+pub(super) async fn update(conn: &mut PgConnection, order: &Order) -> Result<(), Fail> {
+    sqlx::query("UPDATE orders SET status = $1, body = $2 WHERE id = $3")
+        .bind(order.status.as_str())
+        .bind(encode(order)?)
+        .bind(order.id.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Sets the level of one SKU; returns the level before (`None`: it was not stocked). The
+/// caller has locked the SKU's row if it existed; a SKU another transaction creates meanwhile
+/// is waited for, and its level read as the level before.
+pub(super) async fn set_level(
+    conn: &mut PgConnection,
+    sku: &Sku,
+    level: u32,
+) -> Result<Option<u32>, Fail> {
+    let created = sqlx::query(
+        "INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING",
+    )
+    .bind(sku.as_str())
+    .bind(i64::from(level))
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    if created == 1 {
+        return Ok(None);
+    }
+    let before: i64 = sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = $1 FOR UPDATE")
+        .bind(sku.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+    sqlx::query("UPDATE stock SET on_hand = $1 WHERE sku = $2")
+        .bind(i64::from(level))
+        .bind(sku.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(Some(u32::try_from(before).map_err(corrupt)?))
+}
