@@ -141,7 +141,7 @@ impl Shop {
         }
         let skus: Vec<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
         self.check_categories(caller, &skus).await?;
-        let listed = self.listed(&skus).await?;
+        let listed = self.listed(&skus)?;
         let mut offers = Vec::with_capacity(listed.len());
         for (index, (line, found)) in request.lines.iter().zip(listed).enumerate() {
             let (offer, categories) = found.ok_or_else(|| ShopError::UnknownSku {
@@ -240,23 +240,12 @@ impl Shop {
         }
     }
 
-    /// Each SKU's offer and categories in the published catalog (`None`: not sold).
-    async fn listed(
-        &self,
-        skus: &[Sku],
-    ) -> Result<Vec<Option<(SkuOffer, Vec<String>)>>, ShopError> {
-        let owned = skus.to_vec();
-        self.blocking(move |c| {
-            owned
-                .iter()
-                .map(|s| {
-                    let offer = c.offer(s)?;
-                    let categories = c.sku_categories(s)?.unwrap_or_default();
-                    Ok(offer.map(|o| (o, categories)))
-                })
-                .collect()
-        })
-        .await
+    /// Each SKU's offer and categories in the published catalog (`None`: not sold), from the
+    /// publish-time index (in memory: no store read).
+    fn listed(&self, skus: &[Sku]) -> Result<Vec<Option<(SkuOffer, Vec<String>)>>, ShopError> {
+        skus.iter()
+            .map(|s| self.catalog().listing(s).map_err(ShopError::from))
+            .collect()
     }
 
     /// The loyalty tier of the caller's principal — only when its token's consent names the

@@ -1057,14 +1057,18 @@ impl ProductPage {
 impl SearchIndex {
     /// The category slugs of a sellable item and of every ancestor of its category; `None`
     /// when the SKU is not sold.
-    fn categories_of(&self, sku: &Sku) -> Option<Vec<String>> {
-        // Items are numbered in SKU order.
+    /// The item of `sku`, if sold. Items are numbered in SKU order.
+    fn item(&self, sku: &Sku) -> Option<&Item> {
         let i = self
             .items
             .binary_search_by(|item| item.summary.sku.as_str().cmp(sku.as_str()))
             .ok()?;
+        self.items.get(i)
+    }
+
+    fn categories_of(&self, sku: &Sku) -> Option<Vec<String>> {
         Some(
-            self.items[i]
+            self.item(sku)?
                 .categories
                 .iter()
                 .map(|&c| self.categories[c as usize].clone())
@@ -1085,6 +1089,23 @@ impl crate::CatalogStore {
     pub fn sku_categories(&self, sku: &Sku) -> Result<Option<Vec<String>>, GraphError> {
         let published = self.published().ok_or(GraphError::NothingPublished)?;
         Ok(published.index.categories_of(sku))
+    }
+
+    /// The published offer of a SKU and its category slugs (with ancestors); `None` when the SKU
+    /// is not sold. Reads the search index, never the store: what quotes price lines from.
+    pub fn listing(&self, sku: &Sku) -> Result<Option<(crate::SkuOffer, Vec<String>)>, GraphError> {
+        let published = self.published().ok_or(GraphError::NothingPublished)?;
+        let index = &published.index;
+        Ok(index.item(sku).map(|item| {
+            let s = &item.summary;
+            let offer = crate::SkuOffer {
+                sku: s.sku.clone(),
+                name: s.name.clone(),
+                price: s.price,
+                availability: s.availability,
+            };
+            (offer, index.categories_of(sku).unwrap_or_default())
+        }))
     }
 }
 

@@ -8,6 +8,12 @@ use time::OffsetDateTime;
 
 use crate::SkuCost;
 
+/// The hour (since the Unix epoch) an instant falls in: demand and recent prices are kept in
+/// hourly buckets, and a window starting at `since` counts the whole hour `since` falls in.
+pub(crate) fn hour_of(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(3600)
+}
+
 /// A new quote (round 0) and what the ledger keeps beside it.
 #[derive(Debug, Clone, Copy)]
 pub struct NewQuote<'a> {
@@ -77,9 +83,11 @@ pub struct PricingSignals {
     pub stock: Option<u32>,
     /// Brand-private cost and floor.
     pub cost: Option<SkuCost>,
-    /// Units quoted (first versions only) and ordered since the demand window's start.
+    /// Units quoted (first versions only) and ordered since the demand window's start (counted
+    /// in whole hours: from the start of the hour it falls in).
     pub demand: u32,
-    /// The lowest and highest one-unit base price quoted since the price window's start.
+    /// The lowest and highest one-unit base price quoted since the price window's start (whole
+    /// hours, likewise).
     pub recent_prices: Option<(Money, Money)>,
 }
 

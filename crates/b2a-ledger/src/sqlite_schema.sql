@@ -115,16 +115,18 @@ CREATE TABLE IF NOT EXISTS quote_bounds (
     body     TEXT NOT NULL
 ) STRICT;
 
--- Demand and recent prices, what dynamic pricing reads: one row per line of a first quote
--- version (with the one-unit base price it was quoted at) and per ordered line (no price).
+-- Demand and recent prices, what dynamic pricing reads, in hourly buckets per SKU (so that
+-- reading a window costs the same whatever the volume): units of first quote versions and of
+-- orders, and the lowest and highest one-unit base price quoted in the hour.
 CREATE TABLE IF NOT EXISTS sku_activity (
-    sku        TEXT NOT NULL,
-    at         INTEGER NOT NULL,
-    quantity   INTEGER NOT NULL CHECK (quantity > 0),
-    base_minor INTEGER,
-    currency   TEXT
+    sku      TEXT NOT NULL,
+    hour     INTEGER NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    base_min INTEGER,
+    base_max INTEGER,
+    currency TEXT,
+    PRIMARY KEY (sku, hour)
 ) STRICT;
-CREATE INDEX IF NOT EXISTS sku_activity_by_sku ON sku_activity (sku, at);
 
 -- Every version of the pricing policy the operator loaded; the newest is in force.
 CREATE TABLE IF NOT EXISTS pricing_policies (

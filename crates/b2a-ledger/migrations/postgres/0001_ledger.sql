@@ -132,16 +132,18 @@ CREATE TABLE quote_bounds (
     body     TEXT NOT NULL
 );
 
--- Demand and recent prices, what dynamic pricing reads: one row per line of a first quote
--- version (with the one-unit base price it was quoted at) and per ordered line (no price).
+-- Demand and recent prices, what dynamic pricing reads, in hourly buckets per SKU (so that
+-- reading a window costs the same whatever the volume): units of first quote versions and of
+-- orders, and the lowest and highest one-unit base price quoted in the hour.
 CREATE TABLE sku_activity (
-    sku        TEXT NOT NULL,
-    at         BIGINT NOT NULL,
-    quantity   BIGINT NOT NULL CHECK (quantity > 0),
-    base_minor BIGINT,
-    currency   TEXT
+    sku      TEXT COLLATE "C" NOT NULL,
+    hour     BIGINT NOT NULL,
+    quantity BIGINT NOT NULL CHECK (quantity > 0),
+    base_min BIGINT,
+    base_max BIGINT,
+    currency TEXT,
+    PRIMARY KEY (sku, hour)
 );
-CREATE INDEX sku_activity_by_sku ON sku_activity (sku, at);
 
 -- Every version of the pricing policy the operator loaded; the newest is in force.
 CREATE TABLE pricing_policies (

@@ -109,12 +109,18 @@ pub(super) async fn record_activity(
     at: OffsetDateTime,
 ) -> Result<(), Fail> {
     sqlx::query(
-        "INSERT INTO sku_activity (sku, at, quantity, base_minor, currency)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sku_activity AS a (sku, hour, quantity, base_min, base_max, currency)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (sku, hour) DO UPDATE SET
+             quantity = a.quantity + excluded.quantity,
+             base_min = LEAST(a.base_min, excluded.base_min),
+             base_max = GREATEST(a.base_max, excluded.base_max),
+             currency = COALESCE(a.currency, excluded.currency)",
     )
     .bind(sku.as_str())
-    .bind(at.unix_timestamp())
+    .bind(crate::offers::hour_of(at))
     .bind(i64::from(quantity))
+    .bind(base_price.map(Money::amount))
     .bind(base_price.map(Money::amount))
     .bind(base_price.map(|m| m.currency().code()))
     .execute(conn)
@@ -180,19 +186,19 @@ pub(super) async fn signals(
                 })
                 .transpose()?;
         let demand: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(quantity), 0)::BIGINT FROM sku_activity WHERE sku = $1 AND at >= $2",
+            "SELECT COALESCE(SUM(quantity), 0)::BIGINT FROM sku_activity WHERE sku = $1 AND hour >= $2",
         )
         .bind(sku.as_str())
-        .bind(demand_since.unix_timestamp())
+        .bind(crate::offers::hour_of(demand_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
         let range = sqlx::query(
-            "SELECT MIN(base_minor), MAX(base_minor), MIN(currency), MAX(currency)
-             FROM sku_activity WHERE sku = $1 AND at >= $2 AND base_minor IS NOT NULL",
+            "SELECT MIN(base_min), MAX(base_max), MIN(currency), MAX(currency)
+             FROM sku_activity WHERE sku = $1 AND hour >= $2 AND base_min IS NOT NULL",
         )
         .bind(sku.as_str())
-        .bind(prices_since.unix_timestamp())
+        .bind(crate::offers::hour_of(prices_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;

@@ -6,6 +6,7 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::{corrupt, decode, encode, instant, storage};
+use crate::offers::hour_of;
 use crate::{LedgerError, PricingSignals, SkuCost, StoredPolicy};
 
 /// The current version of a quote of `agent` and the order placed on it, for a write.
@@ -95,11 +96,18 @@ pub(super) async fn record_activity(
     at: OffsetDateTime,
 ) -> Result<(), LedgerError> {
     sqlx::query(
-        "INSERT INTO sku_activity (sku, at, quantity, base_minor, currency) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sku_activity (sku, hour, quantity, base_min, base_max, currency)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sku, hour) DO UPDATE SET
+             quantity = quantity + excluded.quantity,
+             base_min = MIN(COALESCE(base_min, excluded.base_min), COALESCE(excluded.base_min, base_min)),
+             base_max = MAX(COALESCE(base_max, excluded.base_max), COALESCE(excluded.base_max, base_max)),
+             currency = COALESCE(currency, excluded.currency)",
     )
     .bind(sku.as_str())
-    .bind(at.unix_timestamp())
+    .bind(hour_of(at))
     .bind(i64::from(quantity))
+    .bind(base_price.map(Money::amount))
     .bind(base_price.map(Money::amount))
     .bind(base_price.map(|m| m.currency().code()))
     .execute(conn)
@@ -164,19 +172,19 @@ pub(super) async fn signals(
                 })
                 .transpose()?;
         let demand: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(quantity), 0) FROM sku_activity WHERE sku = ? AND at >= ?",
+            "SELECT COALESCE(SUM(quantity), 0) FROM sku_activity WHERE sku = ? AND hour >= ?",
         )
         .bind(sku.as_str())
-        .bind(demand_since.unix_timestamp())
+        .bind(hour_of(demand_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(storage)?;
         let range = sqlx::query(
-            "SELECT MIN(base_minor), MAX(base_minor), MIN(currency), MAX(currency)
-             FROM sku_activity WHERE sku = ? AND at >= ? AND base_minor IS NOT NULL",
+            "SELECT MIN(base_min), MAX(base_max), MIN(currency), MAX(currency)
+             FROM sku_activity WHERE sku = ? AND hour >= ? AND base_min IS NOT NULL",
         )
         .bind(sku.as_str())
-        .bind(prices_since.unix_timestamp())
+        .bind(hour_of(prices_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(storage)?;
