@@ -31,6 +31,9 @@ const LOYALTY_WINDOW: Duration = Duration::days(365);
 /// How far back quoted prices bound today's (the daily-change guardrail).
 const PRICE_WINDOW: Duration = Duration::hours(24);
 
+/// A SKU's published offer and its category slugs.
+type Listing = (SkuOffer, Vec<String>);
+
 /// A quote with its earlier versions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuoteHistory {
@@ -242,7 +245,7 @@ impl Shop {
 
     /// Each SKU's offer and categories in the published catalog (`None`: not sold), from the
     /// publish-time index (in memory: no store read).
-    fn listed(&self, skus: &[Sku]) -> Result<Vec<Option<(SkuOffer, Vec<String>)>>, ShopError> {
+    fn listed(&self, skus: &[Sku]) -> Result<Vec<Option<Listing>>, ShopError> {
         skus.iter()
             .map(|s| self.catalog().listing(s).map_err(ShopError::from))
             .collect()
