@@ -94,3 +94,15 @@ pub(crate) fn hold_reason(
     }
     None
 }
+
+/// A stored order status.
+pub(crate) fn status_from(text: &str) -> Result<OrderStatus, crate::LedgerError> {
+    OrderStatus::from_wire(text)
+        .ok_or_else(|| crate::LedgerError::Corrupt(format!("unknown order status {text}")))
+}
+
+/// A stored transition.
+pub(crate) fn transition_from(text: &str) -> Result<Transition, crate::LedgerError> {
+    Transition::from_wire(text)
+        .ok_or_else(|| crate::LedgerError::Corrupt(format!("unknown transition {text}")))
+}

@@ -289,6 +289,11 @@ impl OrderStatus {
         }
     }
 
+    /// The status of a wire name.
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// Whether nothing can happen to the order any more.
     pub fn is_final(self) -> bool {
         matches!(
@@ -319,6 +324,22 @@ pub enum Transition {
 }
 
 impl Transition {
+    /// Every transition, in lifecycle order.
+    pub const ALL: [Transition; 7] = [
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Cancel,
+        Transition::Ship,
+        Transition::Deliver,
+        Transition::RequestReturn,
+        Transition::Refund,
+    ];
+
+    /// The transition of a wire name.
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
     /// The wire name (and the verb of its audit action, `order.<name>`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -450,15 +471,8 @@ mod tests {
     fn transitions_follow_the_lifecycle() {
         use OrderStatus as S;
         let mut reachable = 0;
-        for t in [
-            Transition::Approve,
-            Transition::Reject,
-            Transition::Cancel,
-            Transition::Ship,
-            Transition::Deliver,
-            Transition::RequestReturn,
-            Transition::Refund,
-        ] {
+        for t in Transition::ALL {
+            assert_eq!(Transition::from_wire(t.as_str()), Some(t));
             for from in S::ALL {
                 if let Some(to) = t.apply(from) {
                     reachable += 1;

@@ -51,28 +51,6 @@ pub(super) async fn append_event(
     Ok(())
 }
 
-fn parse_status(text: &str) -> Result<OrderStatus, LedgerError> {
-    OrderStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| corrupt(format!("unknown order status {text}")))
-}
-
-fn parse_transition(text: &str) -> Result<Transition, LedgerError> {
-    [
-        Transition::Approve,
-        Transition::Reject,
-        Transition::Cancel,
-        Transition::Ship,
-        Transition::Deliver,
-        Transition::RequestReturn,
-        Transition::Refund,
-    ]
-    .into_iter()
-    .find(|t| t.as_str() == text)
-    .ok_or_else(|| corrupt(format!("unknown transition {text}")))
-}
-
 /// The events of `order`, oldest first.
 pub(super) async fn events(
     conn: &mut SqliteConnection,
@@ -90,10 +68,10 @@ pub(super) async fn events(
         .map(|r| {
             Ok(OrderEvent {
                 seq: u32::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
-                status: parse_status(r.get(1))?,
+                status: crate::orders::status_from(r.get(1))?,
                 transition: r
                     .get::<Option<&str>, _>(2)
-                    .map(parse_transition)
+                    .map(crate::orders::transition_from)
                     .transpose()?,
                 actor: r.get(3),
                 reason: r.get(4),
