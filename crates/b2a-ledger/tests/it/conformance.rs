@@ -26,6 +26,54 @@ use crate::fixtures::{
 mod offers;
 mod orders;
 
+/// Calls `$run!(...)` with every conformance function over `&dyn Ledger`, so that each backend
+/// module runs the same list (the races and the two-handle tests have their own wrappers).
+macro_rules! every_fresh_ledger_test {
+    ($run:ident) => {
+        $run!(
+            seed_stock_inserts_only_new_skus,
+            zero_stock_is_not_unknown_stock,
+            quotes_and_orders_are_scoped_to_their_agent,
+            place_order_confirms_and_moves_stock,
+            audit_entries_append_and_page,
+            same_key_same_body_replays_the_order,
+            same_key_other_body_is_refused,
+            a_quote_is_ordered_once,
+            idempotency_keys_are_scoped_per_agent,
+            expired_quote_is_refused,
+            unknown_quote_is_not_found,
+            shortfall_on_a_later_line_rolls_back_everything,
+            unstocked_sku_is_refused,
+            agents_register_once_and_list_by_id,
+            suspension_is_audited_once_per_change,
+            record_grant_audits_issue_and_exchange,
+            revocation_is_idempotent_and_audited_once,
+            a_revoked_grant_places_no_order,
+            a_suspended_agent_places_no_order,
+            a_replay_survives_revocation,
+            an_unknown_ancestor_is_not_found,
+            per_order_limit_is_enforced,
+            limit_currency_must_match_the_order,
+            daily_order_limit_resets_after_24_hours,
+            a_child_spends_from_its_parents_budget,
+            an_external_grant_is_enforced_once_ensured,
+            only_an_accepted_quote_is_ordered,
+            revisions_keep_history_and_refuse_stale_rounds,
+            expired_quotes_are_not_negotiated,
+            pricing_signals_count_demand_and_recent_prices,
+            principal_orders_are_counted_per_principal,
+            policy_versions_are_numbered_and_audited,
+            approval_holds_then_approve_or_reject,
+            the_lifecycle_releases_what_it_should,
+            risk_rules_hold_orders,
+            fulfilment_details_live_in_the_vault,
+            orders_list_newest_first_per_agent,
+            stock_levels_are_set_and_audited,
+        );
+    };
+}
+pub(crate) use every_fresh_ledger_test;
+
 pub(crate) use offers::*;
 pub(crate) use orders::*;
 
