@@ -143,8 +143,13 @@ impl Shop {
             }
         }
         let skus: Vec<Sku> = request.lines.iter().map(|l| l.sku.clone()).collect();
-        self.check_categories(caller, &skus).await?;
         let listed = self.listed(&skus)?;
+        Self::check_categories(
+            caller,
+            skus.iter()
+                .zip(&listed)
+                .map(|(sku, l)| (sku, l.as_ref().map(|(_, cats)| cats.as_slice()))),
+        )?;
         let mut offers = Vec::with_capacity(listed.len());
         for (index, (line, found)) in request.lines.iter().zip(listed).enumerate() {
             let (offer, categories) = found.ok_or_else(|| ShopError::UnknownSku {

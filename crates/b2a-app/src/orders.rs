@@ -3,7 +3,7 @@
 //! delivery and refund — and the stock levels operators set.
 
 use b2a_ledger::{Actor, LedgerError, OrderChange, OrderEvent, PlaceOrder, Placed, RiskRules};
-use b2a_model::{Order, OrderId, QuoteId, Sku, Transition};
+use b2a_model::{Order, OrderId, QuoteId, Transition};
 use time::OffsetDateTime;
 
 use crate::{Caller, Shop, ShopError};
@@ -69,8 +69,19 @@ impl Shop {
     ) -> Result<Placed, ShopError> {
         if caller.grant.limits.categories.is_some() {
             let quote = self.quote(caller, quote_id.clone()).await?;
-            let skus: Vec<Sku> = quote.lines.iter().map(|l| l.sku.clone()).collect();
-            self.check_categories(caller, &skus).await?;
+            let cats = quote
+                .lines
+                .iter()
+                .map(|l| self.catalog().sku_categories(&l.sku))
+                .collect::<Result<Vec<_>, _>>()?;
+            Self::check_categories(
+                caller,
+                quote
+                    .lines
+                    .iter()
+                    .map(|l| &l.sku)
+                    .zip(cats.iter().map(Option::as_deref)),
+            )?;
         }
         let cmd = PlaceOrder {
             quote_id,

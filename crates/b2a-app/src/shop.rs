@@ -246,26 +246,17 @@ impl Shop {
             .ok_or(ShopError::ProductNotFound(id))
     }
 
-    /// Refuses SKUs outside the categories the caller's token may buy in (a SKU the catalog
-    /// does not sell is left for pricing to name).
-    pub(crate) async fn check_categories(
-        &self,
+    /// Refuses lines outside the categories the caller's token may buy in. `lines` gives each
+    /// line's SKU and its category slugs (`None`: the catalog does not sell it; that is left for
+    /// pricing to name).
+    pub(crate) fn check_categories<'a>(
         caller: &Caller,
-        skus: &[Sku],
+        lines: impl IntoIterator<Item = (&'a Sku, Option<&'a [String]>)>,
     ) -> Result<(), ShopError> {
-        let Some(allowed) = caller.grant.limits.categories.clone() else {
+        let Some(allowed) = &caller.grant.limits.categories else {
             return Ok(());
         };
-        let owned = skus.to_vec();
-        let found = self
-            .blocking(move |c| {
-                owned
-                    .iter()
-                    .map(|s| c.sku_categories(s))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
-        for (index, (sku, cats)) in skus.iter().zip(found).enumerate() {
+        for (index, (sku, cats)) in lines.into_iter().enumerate() {
             if let Some(cats) = cats
                 && !cats.iter().any(|c| allowed.contains(c))
             {

@@ -33,6 +33,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `commit` in a loop on `concurrency` tasks until `deadline`, counting each in `done`.
+async fn hammer<F, Fut>(
+    concurrency: usize,
+    deadline: Instant,
+    done: &Arc<AtomicU64>,
+    commit: F,
+) -> Result<(), Error>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), sqlx::Error>> + Send,
+{
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (commit, done) = (commit.clone(), Arc::clone(done));
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                commit().await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, sqlx::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok(())
+}
+
 async fn run() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(kind), Some(target)) = (args.first(), args.get(1)) else {
@@ -60,23 +88,17 @@ async fn run() -> Result<(), Error> {
             )
             .execute(&pool)
             .await?;
-            let mut tasks = Vec::new();
-            for _ in 0..concurrency {
-                let (pool, done) = (pool.clone(), Arc::clone(&done));
-                tasks.push(tokio::spawn(async move {
-                    while Instant::now() < deadline {
-                        sqlx::query("INSERT INTO commits (at) VALUES (?)")
-                            .bind(1_i64)
-                            .execute(&pool)
-                            .await?;
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok::<_, sqlx::Error>(())
-                }));
-            }
-            for t in tasks {
-                t.await??;
-            }
+            hammer(concurrency, deadline, &done, move || {
+                let pool = pool.clone();
+                async move {
+                    sqlx::query("INSERT INTO commits (at) VALUES (?)")
+                        .bind(1_i64)
+                        .execute(&pool)
+                        .await
+                        .map(drop)
+                }
+            })
+            .await?;
         }
         "postgres" => {
             let schema = format!("commit_rate_{}", std::process::id());
@@ -92,23 +114,18 @@ async fn run() -> Result<(), Error> {
             sqlx::query("CREATE TABLE commits (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL)")
                 .execute(&pool)
                 .await?;
-            let mut tasks = Vec::new();
-            for _ in 0..concurrency {
-                let (pool, done) = (pool.clone(), Arc::clone(&done));
-                tasks.push(tokio::spawn(async move {
-                    while Instant::now() < deadline {
-                        sqlx::query("INSERT INTO commits (at) VALUES ($1)")
-                            .bind(1_i64)
-                            .execute(&pool)
-                            .await?;
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok::<_, sqlx::Error>(())
-                }));
-            }
-            for t in tasks {
-                t.await??;
-            }
+            let insert = pool.clone();
+            hammer(concurrency, deadline, &done, move || {
+                let pool = insert.clone();
+                async move {
+                    sqlx::query("INSERT INTO commits (at) VALUES ($1)")
+                        .bind(1_i64)
+                        .execute(&pool)
+                        .await
+                        .map(drop)
+                }
+            })
+            .await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                 .execute(&pool)
                 .await?;
