@@ -127,3 +127,13 @@ pub enum Refusal {
     /// Its agent is suspended.
     AgentSuspended,
 }
+
+/// Whether loading a grant counts its orders of the last 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DayCount {
+    /// Always: the grant's state is shown (introspection, revocation).
+    Always,
+    /// Only when the grant limits its orders per day: an order is being checked, and a grant
+    /// without that limit does not need them (the count grows with the grant's orders).
+    WhenLimited,
+}

@@ -16,6 +16,7 @@
 
 mod enforce;
 mod grants;
+mod migrations;
 mod offers;
 mod orders;
 mod postgres;

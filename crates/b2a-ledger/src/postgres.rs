@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 use self::trust::TrustWatch;
 use crate::enforce::admit;
+use crate::grants::DayCount;
 use crate::orders::hold_reason;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
@@ -30,34 +31,6 @@ use crate::{
     NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
     SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
 };
-
-/// The schema migrations, embedded: `migrations/postgres/<version>_<name>.sql`.
-/// The ledger's schema migrations, embedded in the binary, in order.
-fn migrator() -> sqlx::migrate::Migrator {
-    use sqlx::SqlSafeStr;
-    use sqlx::migrate::{Migration, MigrationType};
-    let step = |version: i64, description: &'static str, sql: &'static str| {
-        Migration::new(
-            version,
-            description.into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    sqlx::migrate::Migrator::with_migrations(vec![
-        step(
-            1,
-            "ledger",
-            include_str!("../migrations/postgres/0001_ledger.sql"),
-        ),
-        step(
-            2,
-            "order lifecycle",
-            include_str!("../migrations/postgres/0002_order_lifecycle.sql"),
-        ),
-    ])
-}
 
 /// The endpoint idempotency keys of order creation are scoped to.
 const ORDERS_ENDPOINT: &str = "POST /v1/orders";
@@ -588,7 +561,7 @@ impl PostgresLedger {
     ) -> Result<GrantRecord, Fail> {
         let mut tx = self.begin().await?;
         grant_rows::lock(&mut tx, &[jti]).await?;
-        let state = grant_rows::state(&mut tx, jti, now)
+        let state = grant_rows::state(&mut tx, jti, now, DayCount::Always)
             .await?
             .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
         if state.revoked_at.is_some() {
@@ -612,7 +585,7 @@ async fn migrate(options: &PgConnectOptions) -> Result<(), LedgerError> {
         .connect_with(options.clone())
         .await
         .map_err(storage)?;
-    let migrated = migrator()
+    let migrated = crate::migrations::postgres()
         .run(&pool)
         .await
         .map_err(|e| LedgerError::Storage(format!("migrating the ledger schema: {e}")));
@@ -1047,7 +1020,7 @@ impl Ledger for PostgresLedger {
         now: OffsetDateTime,
     ) -> Result<Option<GrantState>, LedgerError> {
         let mut conn = self.pool.acquire().await.map_err(storage)?;
-        Ok(grant_rows::state(&mut conn, jti, now).await?)
+        Ok(grant_rows::state(&mut conn, jti, now, DayCount::Always).await?)
     }
 
     async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {

@@ -1,4 +1,5 @@
 mod grant_rows;
+mod group_commit;
 mod marker;
 mod offers;
 mod orders;
@@ -17,8 +18,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
+use self::group_commit::OrderWriter;
 use self::marker::TrustMarker;
 use crate::enforce::admit;
+use crate::grants::DayCount;
 use crate::orders::hold_reason;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
@@ -30,8 +33,6 @@ use crate::{
     SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
 };
 
-const SCHEMA: &str = include_str!("sqlite_schema.sql");
-
 /// The endpoint idempotency keys of order creation are scoped to.
 const ORDERS_ENDPOINT: &str = "POST /v1/orders";
 
@@ -40,7 +41,9 @@ const ORDERS_ENDPOINT: &str = "POST /v1/orders";
 /// Writes go through a pool of one connection and open with `BEGIN IMMEDIATE`, so writers in
 /// this process and in other processes on the same file (the CLI beside a running gateway)
 /// serialize on SQLite's write lock instead of failing on a stale snapshot. Reads use a
-/// separate pool and never block writers.
+/// separate pool and never block writers. Orders are placed by one task that commits together
+/// the orders waiting for it (group commit, `sqlite/group_commit.rs`): one fsync for many
+/// orders. Opening the ledger therefore needs a Tokio runtime, which runs that task.
 ///
 /// Grants and their spend live in the same file, so the limits of a grant are checked and its
 /// spend recorded in the order's own transaction: concurrent orders, from this process or
@@ -59,6 +62,7 @@ pub struct SqliteLedger {
     writer: SqlitePool,
     reader: SqlitePool,
     marker: TrustMarker,
+    orders: OrderWriter,
 }
 
 fn storage(e: sqlx::Error) -> LedgerError {
@@ -74,7 +78,7 @@ fn instant(unix: i64) -> Result<OffsetDateTime, LedgerError> {
 }
 
 impl SqliteLedger {
-    /// Opens (creating if needed) the ledger file at `path` and applies its schema.
+    /// Opens (creating if needed) the ledger file at `path` and applies the migrations it lacks.
     pub async fn open(path: &Path) -> Result<Self, LedgerError> {
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(storage)?
@@ -89,10 +93,10 @@ impl SqliteLedger {
             .connect_with(options.clone())
             .await
             .map_err(storage)?;
-        sqlx::raw_sql(SCHEMA)
-            .execute(&writer)
+        crate::migrations::sqlite()
+            .run(&writer)
             .await
-            .map_err(storage)?;
+            .map_err(|e| LedgerError::Storage(format!("migrating the ledger schema: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -100,6 +104,7 @@ impl SqliteLedger {
             .map_err(storage)?;
         let marker = TrustMarker::beside(path)?;
         Ok(Self {
+            orders: OrderWriter::start(writer.clone()),
             writer,
             reader,
             marker,
@@ -145,13 +150,13 @@ impl SqliteLedger {
     }
 }
 
-/// Appends `record` to the audit chain inside `tx`.
+/// Appends `record` to the audit chain inside `conn`'s transaction.
 async fn append(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     record: AuditRecord,
 ) -> Result<AuditEntry, LedgerError> {
     let tip = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(storage)?;
     let mut chain = match tip {
@@ -177,7 +182,7 @@ async fn append(
     .bind(r.details.to_string())
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await
     .map_err(storage)?;
     Ok(entry)
@@ -362,52 +367,7 @@ impl Ledger for SqliteLedger {
     }
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
-        let mut tx = self.begin().await?;
-        if let Some(order) = replayed_order(&mut tx, cmd).await? {
-            return Ok(Placed {
-                order,
-                replayed: true,
-            });
-        }
-        let quote = orderable_quote(&mut tx, cmd).await?;
-        let chain = authorized_chain(&mut tx, cmd, &quote).await?;
-        take_stock(&mut tx, &quote).await?;
-
-        // The order (held for approval when a grant's threshold or a risk rule says so), its
-        // fulfilment details in the vault, the quote's link, the spend under every grant of the
-        // chain, the key, its first event and the audit entry, in one commit.
-        let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
-        let last_hour =
-            orders::placed_since(&mut tx, &cmd.agent, cmd.now - time::Duration::HOUR).await?;
-        if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
-            order.status = b2a_model::OrderStatus::PendingApproval;
-            order.status_reason = Some(reason);
-        }
-        if let Some(details) = &cmd.fulfilment {
-            order.fulfilment_ref = Some(orders::store_fulfilment(&mut tx, &order, details).await?);
-        }
-        insert_order(&mut tx, &order).await?;
-        orders::append_event(
-            &mut tx,
-            &order.id,
-            order.status,
-            None,
-            &format!("agent:{}", order.agent),
-            order.status_reason.as_deref(),
-            cmd.now,
-        )
-        .await?;
-        for line in &order.lines {
-            offers::record_activity(&mut tx, &line.sku, line.quantity.get(), None, cmd.now).await?;
-        }
-        grant_rows::record_spend(&mut tx, &chain, &order).await?;
-        remember_key(&mut tx, cmd, &order).await?;
-        append(&mut tx, order_placed(&order, &cmd.credential)).await?;
-        tx.commit().await.map_err(storage)?;
-        Ok(Placed {
-            order,
-            replayed: false,
-        })
+        self.orders.place(cmd).await
     }
 
     async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError> {
@@ -696,7 +656,7 @@ impl Ledger for SqliteLedger {
         now: OffsetDateTime,
     ) -> Result<GrantRecord, LedgerError> {
         let mut tx = self.begin().await?;
-        let state = grant_rows::state(&mut tx, jti, now)
+        let state = grant_rows::state(&mut tx, jti, now, DayCount::Always)
             .await?
             .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
         if state.revoked_at.is_some() {
@@ -713,7 +673,7 @@ impl Ledger for SqliteLedger {
         jti: &str,
         now: OffsetDateTime,
     ) -> Result<Option<GrantState>, LedgerError> {
-        grant_rows::state(&mut *self.read().await?, jti, now).await
+        grant_rows::state(&mut *self.read().await?, jti, now, DayCount::Always).await
     }
 
     async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {
@@ -727,6 +687,56 @@ impl Ledger for SqliteLedger {
     fn trust_stamp(&self) -> u64 {
         self.marker.stamp()
     }
+}
+
+/// Places `cmd` inside `conn`'s transaction (a savepoint of a batch: see `group_commit`).
+async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
+    if let Some(order) = replayed_order(&mut *conn, cmd).await? {
+        return Ok(Placed {
+            order,
+            replayed: true,
+        });
+    }
+    let quote = orderable_quote(&mut *conn, cmd).await?;
+    let chain = authorized_chain(&mut *conn, cmd, &quote).await?;
+    take_stock(&mut *conn, &quote).await?;
+
+    // The order (held for approval when a grant's threshold or a risk rule says so), its
+    // fulfilment details in the vault, the quote's link, the spend under every grant of the
+    // chain, the key, its first event and the audit entry, committed together.
+    let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
+    let last_hour = match cmd.risk.max_orders_per_agent_per_hour {
+        Some(_) => orders::placed_since(&mut *conn, &cmd.agent, cmd.now - time::Duration::HOUR).await?,
+        None => 0,
+    };
+    if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
+        order.status = b2a_model::OrderStatus::PendingApproval;
+        order.status_reason = Some(reason);
+    }
+    if let Some(details) = &cmd.fulfilment {
+        order.fulfilment_ref = Some(orders::store_fulfilment(&mut *conn, &order, details).await?);
+    }
+    insert_order(&mut *conn, &order).await?;
+    orders::append_event(
+        &mut *conn,
+        &order.id,
+        order.status,
+        None,
+        &format!("agent:{}", order.agent),
+        order.status_reason.as_deref(),
+        cmd.now,
+    )
+    .await?;
+    for line in &order.lines {
+        offers::record_activity(&mut *conn, &line.sku, line.quantity.get(), None, cmd.now).await?;
+    }
+    grant_rows::record_spend(&mut *conn, &chain, &order).await?;
+    remember_key(&mut *conn, cmd, &order).await?;
+    append(&mut *conn, order_placed(&order, &cmd.credential)).await?;
+    Ok(Placed {
+        order,
+        replayed: false,
+    })
 }
 
 /// The order an earlier request with the same idempotency key placed, if any; the same key with

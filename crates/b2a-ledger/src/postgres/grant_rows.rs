@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::{Fail, corrupt, db, decode, encode, instant};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN, saturating};
+use crate::grants::DayCount;
 use crate::{Actor, GrantRecord, GrantState, LedgerError};
 
 /// How long after its expiry a revoked token stays in the trust snapshot: verifiers accept
@@ -54,27 +55,33 @@ pub(super) async fn lock(conn: &mut PgConnection, jtis: &[&str]) -> Result<(), F
     Ok(())
 }
 
-/// The grant `jti` with its spend and its orders in the 24 hours before `now`.
+/// The grant `jti` with its spend and its orders in the 24 hours before `now` (counted as
+/// `count` says).
 pub(super) async fn state(
     conn: &mut PgConnection,
     jti: &str,
     now: OffsetDateTime,
+    count: DayCount,
 ) -> Result<Option<GrantState>, Fail> {
     let row = sqlx::query(
         "SELECT jti, parent, agent, role, principal, limits, issued_at, expires_at, revoked_at,
-                (SELECT COALESCE(SUM(amount), 0)::BIGINT FROM grant_spend s WHERE s.jti = g.jti),
-                (SELECT COUNT(*) FROM grant_spend s WHERE s.jti = g.jti AND s.at > $2)
+                g.spent,
+                CASE WHEN $3 OR g.max_per_day IS NOT NULL
+                     THEN (SELECT COUNT(*) FROM grant_spend s WHERE s.jti = g.jti AND s.at > $2)
+                     ELSE 0 END
          FROM grants g WHERE g.jti = $1",
     )
     .bind(jti)
     .bind(now.unix_timestamp() - DAY_SECONDS)
+    .bind(matches!(count, DayCount::Always))
     .fetch_optional(conn)
     .await
     .map_err(db)?;
     Ok(row.as_ref().map(state_from_row).transpose()?)
 }
 
-/// The states of `jti` and of every grant it was exchanged from, nearest first.
+/// The states of `jti` and of every grant it was exchanged from, nearest first, as an order
+/// checks them: the orders of the last 24 hours counted only where a daily limit needs them.
 pub(super) async fn chain(
     conn: &mut PgConnection,
     jti: &str,
@@ -90,7 +97,7 @@ pub(super) async fn chain(
             ))
             .into());
         }
-        let link = state(&mut *conn, &jti, now)
+        let link = state(&mut *conn, &jti, now, DayCount::WhenLimited)
             .await?
             .ok_or(LedgerError::GrantNotFound(jti))?;
         next = link.grant.parent.clone();

@@ -121,9 +121,23 @@ pub(super) async fn store_fulfilment(
     Ok(reference)
 }
 
-/// Puts `order`'s stock back on hand (the rows locked in SKU order, as an order locks them) and
-/// removes its spend from every grant.
+/// Removes `order`'s spend from every grant (their rows locked in `jti` order, as an order locks
+/// them, before the stock, as an order does), then puts its stock back on hand (the rows locked
+/// in SKU order).
 pub(super) async fn release(conn: &mut PgConnection, order: &Order) -> Result<(), Fail> {
+    let charged: Vec<String> =
+        sqlx::query_scalar("SELECT jti FROM grant_spend WHERE order_id = $1 ORDER BY jti")
+            .bind(order.id.as_str())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+    let charged: Vec<&str> = charged.iter().map(String::as_str).collect();
+    super::grant_rows::lock(&mut *conn, &charged).await?;
+    sqlx::query("DELETE FROM grant_spend WHERE order_id = $1")
+        .bind(order.id.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     let mut skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
     skus.sort_unstable();
     skus.dedup();
@@ -131,11 +145,6 @@ pub(super) async fn release(conn: &mut PgConnection, order: &Order) -> Result<()
     for line in &order.lines {
         restock(&mut *conn, &line.sku, line.quantity.get()).await?;
     }
-    sqlx::query("DELETE FROM grant_spend WHERE order_id = $1")
-        .bind(order.id.as_str())
-        .execute(conn)
-        .await
-        .map_err(db)?;
     Ok(())
 }
 

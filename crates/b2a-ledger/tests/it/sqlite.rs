@@ -128,3 +128,56 @@ async fn the_trust_marker_is_owner_only() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// A file an earlier version made, before the ledger recorded its migrations (no
+/// `_sqlx_migrations`, no running spend total), opens: the later migrations are applied once,
+/// each grant's spend is carried over from its rows, and it moves with orders again.
+#[tokio::test]
+async fn a_file_from_before_migrations_is_upgraded() {
+    use crate::fixtures::{
+        create, eur_limits, grant, issue, now, order_under, quote, seed, usage,
+    };
+    use sqlx::Connection;
+
+    let store = Store::new();
+    let g = grant("jti-old", "alice", eur_limits(100_000, None));
+    let mut totals = 0;
+    {
+        let ledger = store.open().await;
+        seed(ledger.as_ref(), &[("VC-A", 10)]).await;
+        issue(ledger.as_ref(), &g).await;
+        for (key, units) in [("k1", 1), ("k2", 3)] {
+            let q = quote("alice", &[("VC-A", units)]);
+            create(ledger.as_ref(), &q).await;
+            let placed = ledger.place_order(&order_under(&q, key, &g)).await;
+            totals += placed.expect("placed").order.total.amount().unsigned_abs();
+        }
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(store.path());
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("the file opens");
+    sqlx::raw_sql(
+        "DROP TRIGGER grant_spend_added; DROP TRIGGER grant_spend_removed;
+         ALTER TABLE grants DROP COLUMN spent; DROP TABLE _sqlx_migrations;",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("the file is as an earlier version left it");
+    conn.close().await.expect("closed");
+
+    let ledger = store.open().await;
+    assert_eq!(usage(ledger.as_ref(), "jti-old", now()).await, (totals, 2));
+    let q = quote("alice", &[("VC-A", 2)]);
+    create(ledger.as_ref(), &q).await;
+    let third = ledger
+        .place_order(&order_under(&q, "k3", &g))
+        .await
+        .expect("placed after the upgrade")
+        .order;
+    let spent = usage(ledger.as_ref(), "jti-old", now()).await.0;
+    assert_eq!(spent, totals + third.total.amount().unsigned_abs());
+    drop(ledger);
+    let again = store.open().await;
+    assert_eq!(usage(again.as_ref(), "jti-old", now()).await.0, spent, "migrated once");
+}

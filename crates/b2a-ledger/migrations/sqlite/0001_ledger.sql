@@ -1,4 +1,5 @@
--- The embedded ledger's schema. Idempotent: applied at every open.
+-- The embedded ledger's first schema. Idempotent (files made before migrations were recorded
+-- already hold it).
 CREATE TABLE IF NOT EXISTS stock (
     sku     TEXT PRIMARY KEY,
     on_hand INTEGER NOT NULL CHECK (on_hand >= 0)

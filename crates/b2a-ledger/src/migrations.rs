@@ -1,0 +1,47 @@
+//! The schema migrations of both backends, embedded in the binary and applied at open:
+//! `migrations/<backend>/<version>_<name>.sql`. Each applied migration is recorded in the
+//! database (`_sqlx_migrations`), so each runs once.
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// One migration: version, description, SQL.
+type Step = (i64, &'static str, &'static str);
+
+const SQLITE: &[Step] = &[
+    (1, "ledger", include_str!("../migrations/sqlite/0001_ledger.sql")),
+    (2, "grant spent", include_str!("../migrations/sqlite/0002_grant_spent.sql")),
+];
+
+const POSTGRES: &[Step] = &[
+    (1, "ledger", include_str!("../migrations/postgres/0001_ledger.sql")),
+    (2, "order lifecycle", include_str!("../migrations/postgres/0002_order_lifecycle.sql")),
+    (3, "grant spent", include_str!("../migrations/postgres/0003_grant_spent.sql")),
+];
+
+fn migrator(steps: &[Step]) -> Migrator {
+    Migrator::with_migrations(
+        steps
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The embedded ledger's migrations.
+pub(crate) fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+/// The PostgreSQL ledger's migrations.
+pub(crate) fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}
