@@ -16,6 +16,7 @@
 
 mod enforce;
 mod grants;
+mod group_commit;
 mod migrations;
 mod offers;
 mod orders;

@@ -9,14 +9,34 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 type Step = (i64, &'static str, &'static str);
 
 const SQLITE: &[Step] = &[
-    (1, "ledger", include_str!("../migrations/sqlite/0001_ledger.sql")),
-    (2, "grant spent", include_str!("../migrations/sqlite/0002_grant_spent.sql")),
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/sqlite/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "grant spent",
+        include_str!("../migrations/sqlite/0002_grant_spent.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
-    (1, "ledger", include_str!("../migrations/postgres/0001_ledger.sql")),
-    (2, "order lifecycle", include_str!("../migrations/postgres/0002_order_lifecycle.sql")),
-    (3, "grant spent", include_str!("../migrations/postgres/0003_grant_spent.sql")),
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/postgres/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "order lifecycle",
+        include_str!("../migrations/postgres/0002_order_lifecycle.sql"),
+    ),
+    (
+        3,
+        "grant spent",
+        include_str!("../migrations/postgres/0003_grant_spent.sql"),
+    ),
 ];
 
 fn migrator(steps: &[Step]) -> Migrator {

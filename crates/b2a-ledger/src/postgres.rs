@@ -1,6 +1,7 @@
 mod grant_rows;
 mod offers;
 mod orders;
+mod placing;
 mod registry;
 mod trust;
 
@@ -18,10 +19,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
+use self::placing::Placer;
 use self::trust::TrustWatch;
 use crate::enforce::admit;
 use crate::grants::DayCount;
-use crate::orders::hold_reason;
+use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
     policy_changed, quote_accepted, quote_countered, stock_set,
@@ -29,7 +31,7 @@ use crate::records::{
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
     NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
-    SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
+    SkuCost, StoredPolicy, TrustSnapshot, quote_created,
 };
 
 /// The endpoint idempotency keys of order creation are scoped to.
@@ -88,8 +90,8 @@ const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct PostgresLedger {
     pool: PgPool,
-    schema: Arc<str>,
     trust: Arc<TrustWatch>,
+    orders: OrderWriter,
 }
 
 /// Why one attempt at a transaction failed: for good, or in a way worth another attempt.
@@ -99,6 +101,10 @@ enum Fail {
     Ledger(LedgerError),
     /// A serialization failure or a deadlock: the transaction was rolled back, try again.
     Retry(sqlx::Error),
+    /// A lock was held by another transaction for longer than a batch waits (only batches set
+    /// a lock timeout, and only they try an idempotency key without waiting): the order is
+    /// placed in a transaction of its own.
+    Busy,
 }
 
 impl From<LedgerError> for Fail {
@@ -112,6 +118,7 @@ impl From<Fail> for LedgerError {
         match f {
             Fail::Ledger(e) => e,
             Fail::Retry(e) => LedgerError::Storage(e.to_string()),
+            Fail::Busy => LedgerError::Storage("a lock was held too long".to_owned()),
         }
     }
 }
@@ -123,10 +130,12 @@ fn sqlstate(e: &sqlx::Error) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
-/// A database error, retryable when it is a serialization failure or a deadlock.
+/// A database error: retryable when it is a serialization failure or a deadlock, busy when a
+/// lock wait ran out of time.
 fn db(e: sqlx::Error) -> Fail {
     match sqlstate(&e).as_deref() {
         Some("40001" | "40P01") => Fail::Retry(e),
+        Some("55P03") => Fail::Busy,
         _ => Fail::Ledger(LedgerError::Storage(e.to_string())),
     }
 }
@@ -207,8 +216,11 @@ impl PostgresLedger {
             .await
             .map_err(storage)?;
         Ok(Self {
+            orders: OrderWriter::start(Placer {
+                pool: pool.clone(),
+                schema: schema.into(),
+            }),
             pool,
-            schema: schema.into(),
             trust: Arc::new(trust),
         })
     }
@@ -334,126 +346,6 @@ impl PostgresLedger {
         append(&mut tx, policy_changed(&stored, by)).await?;
         tx.commit().await.map_err(db)?;
         Ok(stored)
-    }
-
-    async fn place_order_once(&self, cmd: &PlaceOrder) -> Result<Placed, Fail> {
-        let mut tx = self.begin().await?;
-        self.hold_idempotency_key(&mut tx, cmd).await?;
-        if let Some(order) = replayed_order(&mut tx, cmd).await? {
-            return Ok(Placed {
-                order,
-                replayed: true,
-            });
-        }
-        if cmd.risk.max_orders_per_agent_per_hour.is_some() {
-            // The velocity rule counts the agent's orders of the last hour: its orders take
-            // turns, so that each counts those before it.
-            let name = self.lock_name("velocity", &[cmd.agent.as_str()]);
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(&name)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        let quote = orderable_quote(&mut tx, cmd).await?;
-        let chain = authorized_chain(&mut tx, cmd, &quote).await?;
-        take_stock(&mut tx, &quote).await?;
-
-        // The order (held for approval when a grant's threshold or a risk rule says so), its
-        // fulfilment details in the vault, the quote's link, the spend under every grant of the
-        // chain, the key, its first event and the audit entry, in one commit.
-        let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
-        let last_hour =
-            orders::placed_since(&mut tx, &cmd.agent, cmd.now - time::Duration::HOUR).await?;
-        if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
-            order.status = OrderStatus::PendingApproval;
-            order.status_reason = Some(reason);
-        }
-        if let Some(details) = &cmd.fulfilment {
-            order.fulfilment_ref = Some(orders::store_fulfilment(&mut tx, &order, details).await?);
-        }
-        insert_order(&mut tx, &order).await?;
-        orders::append_event(
-            &mut tx,
-            &order.id,
-            order.status,
-            None,
-            &format!("agent:{}", order.agent),
-            order.status_reason.as_deref(),
-            cmd.now,
-        )
-        .await?;
-        for line in &order.lines {
-            offers::record_activity(&mut tx, &line.sku, line.quantity.get(), None, cmd.now).await?;
-        }
-        grant_rows::record_spend(&mut tx, &chain, &order).await?;
-        remember_key(&mut tx, cmd, &order).await?;
-        append(&mut tx, order_placed(&order, &cmd.credential)).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Placed {
-            order,
-            replayed: false,
-        })
-    }
-
-    /// The name of an advisory lock of this ledger's schema, hashed into its 64-bit key by
-    /// `hashtextextended`. Length-prefixed parts: no two locks share a name (their keys may
-    /// collide, which only makes two transactions wait for each other).
-    fn lock_name(&self, kind: &str, parts: &[&str]) -> String {
-        std::iter::once(self.schema.as_ref())
-            .chain(parts.iter().copied())
-            .fold(format!("b2a-{kind}"), |mut name, part| {
-                name.push_str(&format!(":{}:{part}", part.len()));
-                name
-            })
-    }
-
-    /// Takes the transaction-scoped advisory lock of `cmd`'s idempotency key, waiting at most
-    /// [`IDEMPOTENCY_WAIT`] for a concurrent request with the same key.
-    async fn hold_idempotency_key(
-        &self,
-        conn: &mut PgConnection,
-        cmd: &PlaceOrder,
-    ) -> Result<(), Fail> {
-        let name = self.lock_name(
-            "idempotency",
-            &[
-                cmd.agent.as_str(),
-                ORDERS_ENDPOINT,
-                cmd.idempotency_key.as_str(),
-            ],
-        );
-        let held: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(&name)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db)?;
-        if held {
-            return Ok(());
-        }
-        // Another request with this key is in flight: wait for it, then replay its order.
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(format!("{}ms", IDEMPOTENCY_WAIT.as_millis()))
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let waited = sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(&name)
-            .execute(&mut *conn)
-            .await;
-        match waited {
-            Ok(_) => {}
-            Err(e) if sqlstate(&e).as_deref() == Some("55P03") => {
-                return Err(LedgerError::IdempotencyInFlight.into());
-            }
-            Err(e) => return Err(db(e)),
-        }
-        sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
-            .execute(conn)
-            .await
-            .map_err(db)?;
-        Ok(())
     }
 
     async fn transition_order_once(&self, change: &OrderChange) -> Result<Order, Fail> {
@@ -790,7 +682,7 @@ impl Ledger for PostgresLedger {
     }
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
-        retrying(|| self.place_order_once(cmd)).await
+        self.orders.place(cmd).await
     }
 
     async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError> {

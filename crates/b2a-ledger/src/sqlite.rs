@@ -1,5 +1,4 @@
 mod grant_rows;
-mod group_commit;
 mod marker;
 mod offers;
 mod orders;
@@ -15,13 +14,13 @@ use b2a_model::{AgentId, Order, OrderId, Principal, Quote, QuoteId, QuoteStatus,
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
-use self::group_commit::OrderWriter;
 use self::marker::TrustMarker;
 use crate::enforce::admit;
 use crate::grants::DayCount;
+use crate::group_commit::{Answer, Job, OrderWriter, PlaceBatch, fail_all};
 use crate::orders::hold_reason;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
@@ -42,7 +41,7 @@ const ORDERS_ENDPOINT: &str = "POST /v1/orders";
 /// this process and in other processes on the same file (the CLI beside a running gateway)
 /// serialize on SQLite's write lock instead of failing on a stale snapshot. Reads use a
 /// separate pool and never block writers. Orders are placed by one task that commits together
-/// the orders waiting for it (group commit, `sqlite/group_commit.rs`): one fsync for many
+/// the orders waiting for it (group commit, `group_commit.rs`): one fsync for many
 /// orders. Opening the ledger therefore needs a Tokio runtime, which runs that task.
 ///
 /// Grants and their spend live in the same file, so the limits of a grant are checked and its
@@ -104,7 +103,7 @@ impl SqliteLedger {
             .map_err(storage)?;
         let marker = TrustMarker::beside(path)?;
         Ok(Self {
-            orders: OrderWriter::start(writer.clone()),
+            orders: OrderWriter::start(Batches(writer.clone())),
             writer,
             reader,
             marker,
@@ -689,6 +688,51 @@ impl Ledger for SqliteLedger {
     }
 }
 
+/// Places batches of orders through the writer pool (see `group_commit`).
+struct Batches(SqlitePool);
+
+#[async_trait]
+impl PlaceBatch for Batches {
+    async fn place_batch(&self, batch: Vec<Job>) {
+        let mut tx = match self.0.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(batch, &storage(e)),
+        };
+        let mut answers = Vec::with_capacity(batch.len());
+        for job in &batch {
+            match placed_in_savepoint(&mut tx, &job.cmd).await {
+                Ok(answer) => answers.push(answer),
+                Err(broken) => return fail_all(batch, &broken),
+            }
+        }
+        if let Err(e) = tx.commit().await {
+            return fail_all(batch, &storage(e));
+        }
+        for (job, answer) in batch.into_iter().zip(answers) {
+            job.answer(answer);
+        }
+    }
+}
+
+/// Places `cmd` in a savepoint of `conn`'s transaction: the order's answer, or the error that
+/// leaves the transaction unusable.
+async fn placed_in_savepoint(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+) -> Result<Answer, LedgerError> {
+    let mut savepoint = conn.begin().await.map_err(storage)?;
+    match place_in(&mut savepoint, cmd).await {
+        Ok(placed) => {
+            savepoint.commit().await.map_err(storage)?;
+            Ok(Ok(placed))
+        }
+        Err(refused) => {
+            savepoint.rollback().await.map_err(storage)?;
+            Ok(Err(refused))
+        }
+    }
+}
+
 /// Places `cmd` inside `conn`'s transaction (a savepoint of a batch: see `group_commit`).
 async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
     if let Some(order) = replayed_order(&mut *conn, cmd).await? {
@@ -706,7 +750,9 @@ async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Place
     // chain, the key, its first event and the audit entry, committed together.
     let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
     let last_hour = match cmd.risk.max_orders_per_agent_per_hour {
-        Some(_) => orders::placed_since(&mut *conn, &cmd.agent, cmd.now - time::Duration::HOUR).await?,
+        Some(_) => {
+            orders::placed_since(&mut *conn, &cmd.agent, cmd.now - time::Duration::HOUR).await?
+        }
         None => 0,
     };
     if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {

@@ -134,9 +134,7 @@ async fn the_trust_marker_is_owner_only() {
 /// each grant's spend is carried over from its rows, and it moves with orders again.
 #[tokio::test]
 async fn a_file_from_before_migrations_is_upgraded() {
-    use crate::fixtures::{
-        create, eur_limits, grant, issue, now, order_under, quote, seed, usage,
-    };
+    use crate::fixtures::{create, eur_limits, grant, issue, now, order_under, quote, seed, usage};
     use sqlx::Connection;
 
     let store = Store::new();
@@ -179,5 +177,9 @@ async fn a_file_from_before_migrations_is_upgraded() {
     assert_eq!(spent, totals + third.total.amount().unsigned_abs());
     drop(ledger);
     let again = store.open().await;
-    assert_eq!(usage(again.as_ref(), "jti-old", now()).await.0, spent, "migrated once");
+    assert_eq!(
+        usage(again.as_ref(), "jti-old", now()).await.0,
+        spent,
+        "migrated once"
+    );
 }
