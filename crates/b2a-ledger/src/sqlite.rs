@@ -3,6 +3,7 @@ mod marker;
 mod offers;
 mod orders;
 mod registry;
+mod script;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::{Connection, Row, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
+use self::script::Script;
 use crate::enforce::admit;
 use crate::grants::DayCount;
 use crate::group_commit::{Answer, Job, OrderWriter, PlaceBatch, fail_all};
@@ -154,37 +156,47 @@ async fn append(
     conn: &mut SqliteConnection,
     record: AuditRecord,
 ) -> Result<AuditEntry, LedgerError> {
+    let entry = audit_tip(&mut *conn).await?.append(record);
+    let mut script = Script::default();
+    add_entry(&mut script, &entry)?;
+    script.run(conn).await?;
+    Ok(entry)
+}
+
+/// The tip of the audit chain, as `conn`'s transaction sees it.
+async fn audit_tip(conn: &mut SqliteConnection) -> Result<Chain, LedgerError> {
     let tip = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn)
         .await
         .map_err(storage)?;
-    let mut chain = match tip {
+    match tip {
         Some(row) => {
             let seq: i64 = row.get(0);
             let hash: String = row.get(1);
-            Chain::after(u64::try_from(seq).map_err(corrupt)?, &hash).map_err(corrupt)?
+            Chain::after(u64::try_from(seq).map_err(corrupt)?, &hash).map_err(corrupt)
         }
-        None => Chain::genesis(),
-    };
-    let entry = chain.append(record);
+        None => Ok(Chain::genesis()),
+    }
+}
+
+/// Stores a chained entry, as a statement of `script`.
+fn add_entry(script: &mut Script, entry: &AuditEntry) -> Result<(), LedgerError> {
     let r = &entry.record;
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(i64::try_from(entry.seq).map_err(corrupt)?)
-    .bind(&r.at)
-    .bind(&r.actor)
-    .bind(&r.credential)
-    .bind(&r.action)
-    .bind(&r.subject)
-    .bind(r.details.to_string())
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(storage)?;
-    Ok(entry)
+    script
+        .statement(
+            "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(i64::try_from(entry.seq).map_err(corrupt)?)
+        .bind(r.at.clone())
+        .bind(r.actor.clone())
+        .bind(r.credential.clone())
+        .bind(r.action.clone())
+        .bind(r.subject.clone())
+        .bind(r.details.to_string())
+        .bind(entry.prev_hash.clone())
+        .bind(entry.hash.clone());
+    Ok(())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, LedgerError> {
@@ -733,16 +745,19 @@ async fn placed_in_savepoint(
     }
 }
 
-/// Places `cmd` inside `conn`'s transaction (a savepoint of a batch: see `group_commit`).
+/// Places `cmd` inside `conn`'s transaction (a savepoint of a batch: see `group_commit`), in
+/// few trips to SQLite's thread: what the order depends on in one query, the grant chain, the
+/// stock, then every write in one script.
 async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
-    if let Some(order) = replayed_order(&mut *conn, cmd).await? {
+    let context = OrderContext::load(&mut *conn, cmd).await?;
+    if let Some(order) = context.replayed(&mut *conn, cmd).await? {
         return Ok(Placed {
             order,
             replayed: true,
         });
     }
-    let quote = orderable_quote(&mut *conn, cmd).await?;
-    let chain = authorized_chain(&mut *conn, cmd, &quote).await?;
+    let quote = context.orderable_quote(cmd)?;
+    let chain = authorized_chain(&mut *conn, cmd, &quote, context.suspended).await?;
     take_stock(&mut *conn, &quote).await?;
 
     // The order (held for approval when a grant's threshold or a risk rule says so), its
@@ -762,86 +777,122 @@ async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Place
     if let Some(details) = &cmd.fulfilment {
         order.fulfilment_ref = Some(orders::store_fulfilment(&mut *conn, &order, details).await?);
     }
-    insert_order(&mut *conn, &order).await?;
-    orders::append_event(
-        &mut *conn,
+    let entry = context
+        .chain
+        .clone()
+        .append(order_placed(&order, &cmd.credential));
+    let mut writes = Script::default();
+    add_order(&mut writes, &order)?;
+    orders::add_event(
+        &mut writes,
         &order.id,
         order.status,
         None,
         &format!("agent:{}", order.agent),
         order.status_reason.as_deref(),
         cmd.now,
-    )
-    .await?;
+    );
     for line in &order.lines {
-        offers::record_activity(&mut *conn, &line.sku, line.quantity.get(), None, cmd.now).await?;
+        offers::add_activity(&mut writes, &line.sku, line.quantity.get(), None, cmd.now);
     }
-    grant_rows::record_spend(&mut *conn, &chain, &order).await?;
-    remember_key(&mut *conn, cmd, &order).await?;
-    append(&mut *conn, order_placed(&order, &cmd.credential)).await?;
+    grant_rows::add_spend(&mut writes, &chain, &order);
+    add_key(&mut writes, cmd, &order);
+    add_entry(&mut writes, &entry)?;
+    writes.run(conn).await?;
     Ok(Placed {
         order,
         replayed: false,
     })
 }
 
-/// The order an earlier request with the same idempotency key placed, if any; the same key with
-/// another body is refused.
-async fn replayed_order(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-) -> Result<Option<Order>, LedgerError> {
-    let seen = sqlx::query(
-        "SELECT fingerprint, order_id FROM idempotency_keys
-         WHERE agent = ? AND endpoint = ? AND key = ?",
-    )
-    .bind(cmd.agent.as_str())
-    .bind(ORDERS_ENDPOINT)
-    .bind(&cmd.idempotency_key)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(storage)?;
-    let Some(row) = seen else {
-        return Ok(None);
-    };
-    if row.get::<&str, _>(0) != cmd.fingerprint {
-        return Err(LedgerError::IdempotencyMismatch);
-    }
-    let order_id: String = row.get(1);
-    let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
-        .bind(&order_id)
+/// What an order depends on, read in one query: an earlier use of its idempotency key, its
+/// quote (and whether it was ordered), whether its agent is suspended, the audit chain's tip.
+struct OrderContext {
+    /// The key's fingerprint and the order it placed.
+    key: Option<(String, String)>,
+    /// The quote's body and the order it became, if it was found for this agent.
+    quote: Option<(String, Option<String>)>,
+    suspended: bool,
+    chain: Chain,
+}
+
+impl OrderContext {
+    async fn load(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Self, LedgerError> {
+        let row = sqlx::query(
+            "SELECT k.fingerprint, k.order_id, q.body, q.order_id,
+                    EXISTS (SELECT 1 FROM agents a WHERE a.id = ?1 AND a.status = 'suspended'),
+                    t.seq, t.hash
+             FROM (SELECT 1)
+             LEFT JOIN idempotency_keys k ON k.agent = ?1 AND k.endpoint = ?2 AND k.key = ?3
+             LEFT JOIN quotes q ON q.id = ?4 AND q.agent = ?1
+             LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) t",
+        )
+        .bind(cmd.agent.as_str())
+        .bind(ORDERS_ENDPOINT)
+        .bind(&cmd.idempotency_key)
+        .bind(cmd.quote_id.as_str())
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-    decode(&body).map(Some)
-}
+        let chain = match row.get::<Option<i64>, _>(5) {
+            Some(seq) => {
+                Chain::after(u64::try_from(seq).map_err(corrupt)?, row.get(6)).map_err(corrupt)?
+            }
+            None => Chain::genesis(),
+        };
+        Ok(Self {
+            key: row
+                .get::<Option<String>, _>(0)
+                .map(|f| (f, row.get::<String, _>(1))),
+            quote: row
+                .get::<Option<String>, _>(2)
+                .map(|body| (body, row.get::<Option<String>, _>(3))),
+            suspended: row.get(4),
+            chain,
+        })
+    }
 
-/// The quote of `cmd`: made to its agent, accepted, not expired, not ordered yet.
-async fn orderable_quote(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-) -> Result<Quote, LedgerError> {
-    let row = sqlx::query("SELECT body, order_id FROM quotes WHERE id = ? AND agent = ?")
-        .bind(cmd.quote_id.as_str())
-        .bind(cmd.agent.as_str())
-        .fetch_optional(conn)
-        .await
-        .map_err(storage)?
-        .ok_or_else(|| LedgerError::QuoteNotFound(cmd.quote_id.clone()))?;
-    if let Some(order) = row.get::<Option<String>, _>(1) {
-        return Err(LedgerError::QuoteAlreadyOrdered {
-            quote: cmd.quote_id.clone(),
-            order: OrderId::parse(order).map_err(corrupt)?,
-        });
+    /// The order an earlier request with the same idempotency key placed, if any; the same key
+    /// with another body is refused.
+    async fn replayed(
+        &self,
+        conn: &mut SqliteConnection,
+        cmd: &PlaceOrder,
+    ) -> Result<Option<Order>, LedgerError> {
+        let Some((fingerprint, order_id)) = &self.key else {
+            return Ok(None);
+        };
+        if *fingerprint != cmd.fingerprint {
+            return Err(LedgerError::IdempotencyMismatch);
+        }
+        let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
+            .bind(order_id)
+            .fetch_one(conn)
+            .await
+            .map_err(storage)?;
+        decode(&body).map(Some)
     }
-    let quote: Quote = decode(row.get::<&str, _>(0))?;
-    if quote.expires_at <= cmd.now {
-        return Err(LedgerError::QuoteExpired(quote.id));
+
+    /// The quote of `cmd`: made to its agent, accepted, not expired, not ordered yet.
+    fn orderable_quote(&self, cmd: &PlaceOrder) -> Result<Quote, LedgerError> {
+        let Some((body, order)) = &self.quote else {
+            return Err(LedgerError::QuoteNotFound(cmd.quote_id.clone()));
+        };
+        if let Some(order) = order {
+            return Err(LedgerError::QuoteAlreadyOrdered {
+                quote: cmd.quote_id.clone(),
+                order: OrderId::parse(order.clone()).map_err(corrupt)?,
+            });
+        }
+        let quote: Quote = decode(body)?;
+        if quote.expires_at <= cmd.now {
+            return Err(LedgerError::QuoteExpired(quote.id));
+        }
+        if quote.status != QuoteStatus::Accepted {
+            return Err(LedgerError::QuoteNotAccepted(quote.id));
+        }
+        Ok(quote)
     }
-    if quote.status != QuoteStatus::Accepted {
-        return Err(LedgerError::QuoteNotAccepted(quote.id));
-    }
-    Ok(quote)
 }
 
 /// The grants the order of `quote` is charged to — the command's grant (recorded if new) and
@@ -850,10 +901,17 @@ async fn authorized_chain(
     conn: &mut SqliteConnection,
     cmd: &PlaceOrder,
     quote: &Quote,
+    suspended: bool,
 ) -> Result<Vec<GrantState>, LedgerError> {
-    grant_rows::insert(&mut *conn, &cmd.grant).await?;
-    let chain = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
-    if registry::is_suspended(conn, &cmd.agent).await? {
+    let jti = &cmd.grant.jti;
+    let chain = match grant_rows::chain(&mut *conn, jti, cmd.now).await {
+        Err(LedgerError::GrantNotFound(missing)) if missing == *jti => {
+            grant_rows::insert(&mut *conn, &cmd.grant).await?;
+            grant_rows::chain(&mut *conn, jti, cmd.now).await?
+        }
+        found => found?,
+    };
+    if suspended {
         return Err(LedgerError::AgentSuspended(cmd.agent.clone()));
     }
     for link in &chain {
@@ -896,47 +954,35 @@ async fn take_stock(conn: &mut SqliteConnection, quote: &Quote) -> Result<(), Le
     Ok(())
 }
 
-/// Stores `order` and links its quote to it.
-async fn insert_order(conn: &mut SqliteConnection, order: &Order) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(order.id.as_str())
-    .bind(order.agent.as_str())
-    .bind(order.quote_id.as_str())
-    .bind(order.status.as_str())
-    .bind(encode(order)?)
-    .bind(order.created_at.unix_timestamp())
-    .execute(&mut *conn)
-    .await
-    .map_err(storage)?;
-    sqlx::query("UPDATE quotes SET order_id = ? WHERE id = ?")
-        .bind(order.id.as_str())
-        .bind(order.quote_id.as_str())
-        .execute(conn)
-        .await
-        .map_err(storage)?;
+/// Stores `order` and links its quote to it, as statements of `script`.
+fn add_order(script: &mut Script, order: &Order) -> Result<(), LedgerError> {
+    script
+        .statement(
+            "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(order.id.as_str().to_owned())
+        .bind(order.agent.as_str().to_owned())
+        .bind(order.quote_id.as_str().to_owned())
+        .bind(order.status.as_str())
+        .bind(encode(order)?)
+        .bind(order.created_at.unix_timestamp())
+        .statement("UPDATE quotes SET order_id = ? WHERE id = ?")
+        .bind(order.id.as_str().to_owned())
+        .bind(order.quote_id.as_str().to_owned());
     Ok(())
 }
 
-/// Remembers that `cmd`'s idempotency key placed `order`.
-async fn remember_key(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-    order: &Order,
-) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(cmd.agent.as_str())
-    .bind(ORDERS_ENDPOINT)
-    .bind(&cmd.idempotency_key)
-    .bind(&cmd.fingerprint)
-    .bind(order.id.as_str())
-    .bind(cmd.now.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(storage)?;
-    Ok(())
+/// Remembers that `cmd`'s idempotency key placed `order`, as a statement of `script`.
+fn add_key(script: &mut Script, cmd: &PlaceOrder, order: &Order) {
+    script
+        .statement(
+            "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(cmd.agent.as_str().to_owned())
+        .bind(ORDERS_ENDPOINT)
+        .bind(cmd.idempotency_key.clone())
+        .bind(cmd.fingerprint.clone())
+        .bind(order.id.as_str().to_owned())
+        .bind(cmd.now.unix_timestamp());
 }

@@ -8,6 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
+use super::script::Script;
 use super::{corrupt, decode, encode, instant, storage};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN, saturating};
 use crate::grants::DayCount;
@@ -97,23 +98,16 @@ pub(super) async fn chain(
     Ok(chain)
 }
 
-/// Charges `order` to every grant of `chain`.
-pub(super) async fn record_spend(
-    conn: &mut SqliteConnection,
-    chain: &[GrantState],
-    order: &Order,
-) -> Result<(), LedgerError> {
+/// Charges `order` to every grant of `chain` (the triggers of `grant_spend` move their totals).
+pub(super) fn add_spend(script: &mut Script, chain: &[GrantState], order: &Order) {
     for link in chain {
-        sqlx::query("INSERT INTO grant_spend (jti, order_id, amount, at) VALUES (?, ?, ?, ?)")
-            .bind(&link.grant.jti)
-            .bind(order.id.as_str())
+        script
+            .statement("INSERT INTO grant_spend (jti, order_id, amount, at) VALUES (?, ?, ?, ?)")
+            .bind(link.grant.jti.clone())
+            .bind(order.id.as_str().to_owned())
             .bind(order.total.amount())
-            .bind(order.created_at.unix_timestamp())
-            .execute(&mut *conn)
-            .await
-            .map_err(storage)?;
+            .bind(order.created_at.unix_timestamp());
     }
-    Ok(())
 }
 
 /// Marks the unrevoked grant `jti` revoked at `now` by `by`.

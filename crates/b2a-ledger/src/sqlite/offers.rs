@@ -5,6 +5,7 @@ use b2a_model::{AgentId, Money, Principal, Quote, QuoteId, QuoteStatus, Sku};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
+use super::script::Script;
 use super::{corrupt, decode, encode, instant, storage};
 use crate::offers::hour_of;
 use crate::{LedgerError, PricingSignals, SkuCost, StoredPolicy};
@@ -95,25 +96,35 @@ pub(super) async fn record_activity(
     base_price: Option<Money>,
     at: OffsetDateTime,
 ) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO sku_activity (sku, hour, quantity, base_min, base_max, currency)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (sku, hour) DO UPDATE SET
-             quantity = quantity + excluded.quantity,
-             base_min = MIN(COALESCE(base_min, excluded.base_min), COALESCE(excluded.base_min, base_min)),
-             base_max = MAX(COALESCE(base_max, excluded.base_max), COALESCE(excluded.base_max, base_max)),
-             currency = COALESCE(currency, excluded.currency)",
-    )
-    .bind(sku.as_str())
-    .bind(hour_of(at))
-    .bind(i64::from(quantity))
-    .bind(base_price.map(Money::amount))
-    .bind(base_price.map(Money::amount))
-    .bind(base_price.map(|m| m.currency().code()))
-    .execute(conn)
-    .await
-    .map_err(storage)?;
-    Ok(())
+    let mut script = Script::default();
+    add_activity(&mut script, sku, quantity, base_price, at);
+    script.run(conn).await
+}
+
+/// [`record_activity`] as a statement of `script`.
+pub(super) fn add_activity(
+    script: &mut Script,
+    sku: &Sku,
+    quantity: u32,
+    base_price: Option<Money>,
+    at: OffsetDateTime,
+) {
+    script
+        .statement(
+            "INSERT INTO sku_activity (sku, hour, quantity, base_min, base_max, currency)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (sku, hour) DO UPDATE SET
+                 quantity = quantity + excluded.quantity,
+                 base_min = MIN(COALESCE(base_min, excluded.base_min), COALESCE(excluded.base_min, base_min)),
+                 base_max = MAX(COALESCE(base_max, excluded.base_max), COALESCE(excluded.base_max, base_max)),
+                 currency = COALESCE(currency, excluded.currency)",
+        )
+        .bind(sku.as_str().to_owned())
+        .bind(hour_of(at))
+        .bind(i64::from(quantity))
+        .bind(base_price.map(Money::amount))
+        .bind(base_price.map(Money::amount))
+        .bind(base_price.map(|m| m.currency().code()));
 }
 
 /// The earlier versions and the bounds of a quote.

@@ -5,6 +5,7 @@ use b2a_model::{AgentId, Order, OrderId, OrderStatus, Sku, Transition};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
+use super::script::Script;
 use super::{corrupt, decode, encode, instant, storage};
 use crate::{LedgerError, OrderEvent};
 
@@ -34,21 +35,33 @@ pub(super) async fn append_event(
     reason: Option<&str>,
     at: OffsetDateTime,
 ) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = ?), ?, ?, ?, ?, ?)",
-    )
-    .bind(order.as_str())
-    .bind(order.as_str())
-    .bind(status.as_str())
-    .bind(transition.map(Transition::as_str))
-    .bind(actor)
-    .bind(reason)
-    .bind(at.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(storage)?;
-    Ok(())
+    let mut script = Script::default();
+    add_event(&mut script, order, status, transition, actor, reason, at);
+    script.run(conn).await
+}
+
+/// [`append_event`] as a statement of `script`.
+pub(super) fn add_event(
+    script: &mut Script,
+    order: &OrderId,
+    status: OrderStatus,
+    transition: Option<Transition>,
+    actor: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) {
+    script
+        .statement(
+            "INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
+             VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = ?), ?, ?, ?, ?, ?)",
+        )
+        .bind(order.as_str().to_owned())
+        .bind(order.as_str().to_owned())
+        .bind(status.as_str())
+        .bind(transition.map(Transition::as_str))
+        .bind(actor.to_owned())
+        .bind(reason.map(str::to_owned))
+        .bind(at.unix_timestamp());
 }
 
 /// The events of `order`, oldest first.

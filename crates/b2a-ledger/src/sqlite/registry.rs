@@ -78,20 +78,6 @@ pub(super) async fn set_status(
     Ok(())
 }
 
-/// Whether `id` is registered and suspended (an unregistered agent is not).
-pub(super) async fn is_suspended(
-    conn: &mut SqliteConnection,
-    id: &AgentId,
-) -> Result<bool, LedgerError> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM agents WHERE id = ? AND status = 'suspended'")
-            .bind(id.as_str())
-            .fetch_optional(conn)
-            .await
-            .map_err(storage)?;
-    Ok(found.is_some())
-}
-
 /// Every suspended agent.
 pub(super) async fn suspended(
     conn: &mut SqliteConnection,
