@@ -15,7 +15,7 @@ use b2a_model::{AgentId, Order, OrderId, Principal, Quote, QuoteId, QuoteStatus,
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
@@ -712,7 +712,7 @@ impl PlaceBatch for Batches {
         };
         let mut answers = Vec::with_capacity(batch.len());
         for job in &batch {
-            match placed_in_savepoint(&mut tx, &job.cmd).await {
+            match place_in(&mut tx, &job.cmd).await {
                 Ok(answer) => answers.push(answer),
                 Err(broken) => return fail_all(batch, &broken),
             }
@@ -726,29 +726,32 @@ impl PlaceBatch for Batches {
     }
 }
 
-/// Places `cmd` in a savepoint of `conn`'s transaction: the order's answer, or the error that
-/// leaves the transaction unusable.
-async fn placed_in_savepoint(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-) -> Result<Answer, LedgerError> {
-    let mut savepoint = conn.begin().await.map_err(storage)?;
-    match place_in(&mut savepoint, cmd).await {
-        Ok(placed) => {
-            savepoint.commit().await.map_err(storage)?;
-            Ok(Ok(placed))
-        }
-        Err(refused) => {
-            savepoint.rollback().await.map_err(storage)?;
-            Ok(Err(refused))
-        }
+/// The savepoint an order's writes are made under, inside its batch's transaction.
+const SAVEPOINT: &str = "SAVEPOINT place_order";
+
+/// Places `cmd` inside `conn`'s transaction (one order of a batch: see `group_commit`): the
+/// order's answer, or the error that leaves the transaction unusable. Its writes are made under
+/// a savepoint, rolled back if the order is refused after its first write.
+async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Answer, LedgerError> {
+    let mut opened = false;
+    let answer = place(&mut *conn, cmd, &mut opened).await;
+    if answer.is_err() && opened {
+        sqlx::raw_sql("ROLLBACK TO place_order; RELEASE place_order")
+            .execute(conn)
+            .await
+            .map_err(storage)?;
     }
+    Ok(answer)
 }
 
-/// Places `cmd` inside `conn`'s transaction (a savepoint of a batch: see `group_commit`), in
-/// few trips to SQLite's thread: what the order depends on in one query, the grant chain, the
-/// stock, then every write in one script.
-async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
+/// [`place_in`] in few trips to SQLite's thread: what the order depends on in one query, the
+/// grant chain, the savepoint with the stock, then every write and the savepoint's release in
+/// one script. `opened` tells whether the savepoint was opened.
+async fn place(
+    conn: &mut SqliteConnection,
+    cmd: &PlaceOrder,
+    opened: &mut bool,
+) -> Result<Placed, LedgerError> {
     let context = OrderContext::load(&mut *conn, cmd).await?;
     if let Some(order) = context.replayed(&mut *conn, cmd).await? {
         return Ok(Placed {
@@ -757,8 +760,8 @@ async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Place
         });
     }
     let quote = context.orderable_quote(cmd)?;
-    let chain = authorized_chain(&mut *conn, cmd, &quote, context.suspended).await?;
-    take_stock(&mut *conn, &quote).await?;
+    let chain = authorized_chain(&mut *conn, cmd, &quote, context.suspended, opened).await?;
+    take_stock(&mut *conn, &quote, opened).await?;
 
     // The order (held for approval when a grant's threshold or a risk rule says so), its
     // fulfilment details in the vault, the quote's link, the spend under every grant of the
@@ -798,7 +801,9 @@ async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Place
     grant_rows::add_spend(&mut writes, &chain, &order);
     add_key(&mut writes, cmd, &order);
     add_entry(&mut writes, &entry)?;
+    writes.statement("RELEASE place_order");
     writes.run(conn).await?;
+    *opened = false;
     Ok(Placed {
         order,
         replayed: false,
@@ -902,10 +907,16 @@ async fn authorized_chain(
     cmd: &PlaceOrder,
     quote: &Quote,
     suspended: bool,
+    opened: &mut bool,
 ) -> Result<Vec<GrantState>, LedgerError> {
     let jti = &cmd.grant.jti;
     let chain = match grant_rows::chain(&mut *conn, jti, cmd.now).await {
         Err(LedgerError::GrantNotFound(missing)) if missing == *jti => {
+            sqlx::raw_sql(SAVEPOINT)
+                .execute(&mut *conn)
+                .await
+                .map_err(storage)?;
+            *opened = true;
             grant_rows::insert(&mut *conn, &cmd.grant).await?;
             grant_rows::chain(&mut *conn, jti, cmd.now).await?
         }
@@ -920,38 +931,65 @@ async fn authorized_chain(
     Ok(chain)
 }
 
-/// Takes the stock of every line: a conditional decrement per line; any shortfall is an error,
-/// and the caller's transaction rolls everything back.
-async fn take_stock(conn: &mut SqliteConnection, quote: &Quote) -> Result<(), LedgerError> {
+/// Opens the order's savepoint (unless open) and takes the stock of every line: a conditional
+/// decrement per line, in one script; any shortfall is an error, and the caller rolls the
+/// savepoint back.
+async fn take_stock(
+    conn: &mut SqliteConnection,
+    quote: &Quote,
+    opened: &mut bool,
+) -> Result<(), LedgerError> {
+    let mut script = Script::default();
+    if !*opened {
+        script.statement(SAVEPOINT);
+    }
     for line in &quote.lines {
         let wanted = i64::from(line.quantity.get());
-        let done =
-            sqlx::query("UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ?")
-                .bind(wanted)
-                .bind(line.sku.as_str())
-                .bind(wanted)
-                .execute(&mut *conn)
-                .await
-                .map_err(storage)?
-                .rows_affected();
-        if done == 0 {
-            let available: Option<i64> =
-                sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
-                    .bind(line.sku.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(storage)?;
-            return Err(match available {
-                None => LedgerError::UnknownSku(line.sku.clone()),
-                Some(n) => LedgerError::InsufficientStock {
-                    sku: line.sku.clone(),
-                    available: u32::try_from(n).map_err(corrupt)?,
-                    requested: line.quantity.get(),
-                },
-            });
+        script
+            .statement(
+                "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ? RETURNING 1",
+            )
+            .bind(wanted)
+            .bind(line.sku.as_str().to_owned())
+            .bind(wanted);
+    }
+    *opened = true;
+    if script.returned(&mut *conn).await? == quote.lines.len() {
+        return Ok(());
+    }
+    // Which SKU is short, as the stock stood before this order.
+    sqlx::raw_sql("ROLLBACK TO place_order")
+        .execute(&mut *conn)
+        .await
+        .map_err(storage)?;
+    let mut wanted: Vec<(&Sku, u32)> = Vec::new();
+    for line in &quote.lines {
+        match wanted.iter_mut().find(|(sku, _)| *sku == &line.sku) {
+            Some((_, n)) => *n = n.saturating_add(line.quantity.get()),
+            None => wanted.push((&line.sku, line.quantity.get())),
         }
     }
-    Ok(())
+    for (sku, requested) in wanted {
+        let available: Option<i64> = sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
+            .bind(sku.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(storage)?;
+        match available {
+            None => return Err(LedgerError::UnknownSku(sku.clone())),
+            Some(n) if n < i64::from(requested) => {
+                return Err(LedgerError::InsufficientStock {
+                    sku: sku.clone(),
+                    available: u32::try_from(n).map_err(corrupt)?,
+                    requested,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Err(LedgerError::Corrupt(
+        "a stock decrement failed with enough stock on hand".to_owned(),
+    ))
 }
 
 /// Stores `order` and links its quote to it, as statements of `script`.

@@ -42,16 +42,23 @@ impl Script {
 
     /// Runs every statement, in order.
     pub(super) async fn run(self, conn: &mut SqliteConnection) -> Result<(), LedgerError> {
+        self.returned(conn).await.map(drop)
+    }
+
+    /// Runs every statement, in order; how many rows they returned, together (`RETURNING`).
+    /// (Not the rows they changed: SQLite's count of changes is stale after a statement that
+    /// changes none, such as `SAVEPOINT`.)
+    pub(super) async fn returned(self, conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
         if let Some(e) = self.bad {
             return Err(LedgerError::Storage(format!("binding an argument: {e}")));
         }
         if self.sql.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        sqlx::query_with(sqlx::AssertSqlSafe(self.sql), self.args)
-            .execute(conn)
+        let rows = sqlx::query_with(sqlx::AssertSqlSafe(self.sql), self.args)
+            .fetch_all(conn)
             .await
             .map_err(storage)?;
-        Ok(())
+        Ok(rows.len())
     }
 }
