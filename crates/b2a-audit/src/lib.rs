@@ -25,6 +25,8 @@
 //! assert!(verify_chain(&[entry]).is_ok());
 //! ```
 
+pub mod merkle;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
