@@ -25,6 +25,7 @@
 //! assert!(verify_chain(&[entry]).is_ok());
 //! ```
 
+pub mod checkpoint;
 pub mod merkle;
 
 use serde::{Deserialize, Serialize};
