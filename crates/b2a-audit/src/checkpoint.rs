@@ -27,6 +27,7 @@ pub struct Checkpoint {
 
 /// A checkpoint with its signature, as the auditor API serves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignedCheckpoint {
     /// The log's name.
     pub origin: String,
@@ -40,10 +41,7 @@ pub struct SignedCheckpoint {
     pub signature: String,
     /// The signing key's id (`kid` in the JWKS).
     pub key_id: String,
-    /// When it was made, RFC 3339 (not signed: informative).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub made_at: Option<String>,
-    /// The same checkpoint as a C2SP signed note.
+    /// The same checkpoint as a C2SP signed note (checked against the signature when present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -127,13 +125,7 @@ impl Checkpoint {
     pub fn sign(&self, key: &SigningKey, key_id: &str) -> SignedCheckpoint {
         let body = self.body();
         let signature = key.sign(body.as_bytes()).to_bytes();
-        let mut note_sig = note_key_hash(&self.origin, &key.verifying_key()).to_vec();
-        note_sig.extend_from_slice(&signature);
-        let note = format!(
-            "{body}\n\u{2014} {} {}\n",
-            self.origin,
-            STANDARD.encode(note_sig)
-        );
+        let note = note(&body, &self.origin, &key.verifying_key(), &signature);
         SignedCheckpoint {
             origin: self.origin.clone(),
             size: self.size,
@@ -141,10 +133,16 @@ impl Checkpoint {
             body,
             signature: STANDARD.encode(signature),
             key_id: key_id.to_owned(),
-            made_at: None,
             note: Some(note),
         }
     }
+}
+
+/// The checkpoint as a C2SP signed note: the body, an empty line, and one signature line.
+fn note(body: &str, origin: &str, key: &VerifyingKey, signature: &[u8; 64]) -> String {
+    let mut signed = note_key_hash(origin, key).to_vec();
+    signed.extend_from_slice(signature);
+    format!("{body}\n\u{2014} {origin} {}\n", STANDARD.encode(signed))
 }
 
 /// The C2SP signed-note key hash: the first 4 bytes of
@@ -191,6 +189,11 @@ impl SignedCheckpoint {
         }
         if STANDARD.encode(checkpoint.root) != self.root_hash {
             return Err(CheckpointError::FieldMismatch("root_hash"));
+        }
+        if let Some(given) = &self.note
+            && *given != note(&self.body, &self.origin, key, &bytes)
+        {
+            return Err(CheckpointError::FieldMismatch("note"));
         }
         Ok(checkpoint)
     }

@@ -26,7 +26,9 @@
 //! ```
 
 pub mod checkpoint;
+pub mod entry;
 pub mod merkle;
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
