@@ -25,6 +25,11 @@
 //! assert!(verify_chain(&[entry]).is_ok());
 //! ```
 
+pub mod checkpoint;
+pub mod entry;
+pub mod merkle;
+pub mod verify;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -1,0 +1,127 @@
+//! Entries of the tamper-evident log: what is served, and the bytes that are hashed.
+//!
+//! An entry's leaf in the Merkle tree is `SHA-256(0x00 ‖ JCS(entry))`, where JCS is the RFC 8785
+//! canonical JSON of the entry exactly as the auditor API serves it — so anyone holding the JSON
+//! can recompute it with any RFC 8785 library.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::merkle::{Hash, leaf_hash};
+
+/// What happened, before it has a place in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// When, RFC 3339 in UTC.
+    pub at: String,
+    /// Who acted: `agent:<id>`, `operator:<id>`, `auditor:<id>` or `system`.
+    pub actor: String,
+    /// The credential they acted with (a token's `jti`), or empty.
+    pub credential: String,
+    /// The pseudonym of the person the action was for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// What they did, e.g. `order.placed`.
+    pub action: String,
+    /// The ids of what was acted on (an order, its quote, a token, …), the main one first.
+    pub subjects: Vec<String>,
+    /// Facts of the decision (amounts, lines, reasons). Never personal data.
+    pub payload: Value,
+    /// Salted commitments of the personal data the action involved, by name (see [`commit`]);
+    /// never the values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commitments: BTreeMap<String, String>,
+}
+
+/// A record with its position in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Its leaf index in the Merkle tree, from 0.
+    pub seq: u64,
+    /// The record.
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+impl Entry {
+    /// The entry's RFC 8785 canonical JSON: the bytes of its leaf.
+    pub fn canonical(&self) -> Vec<u8> {
+        canonical(self)
+    }
+
+    /// Its leaf hash.
+    pub fn leaf(&self) -> Hash {
+        leaf_hash(&self.canonical())
+    }
+}
+
+/// The RFC 8785 canonical JSON of any serializable value.
+pub fn canonical<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing owned JSON values never fails (keys are strings, numbers finite).
+    serde_json_canonicalizer::to_vec(value).unwrap_or_default()
+}
+
+/// A salted commitment to one piece of personal data: hex `SHA-256(salt ‖ name ‖ 0x00 ‖ value)`.
+/// The salt (32 random bytes per principal) is kept in the vault with the data and destroyed with
+/// it: while it exists, the commitment proves what the value was; once erased, nobody can test a
+/// guess against it.
+pub fn commit(salt: &[u8; 32], name: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(name.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn entry() -> Entry {
+        Entry {
+            seq: 3,
+            record: Record {
+                at: "2026-11-21T08:00:00Z".into(),
+                actor: "agent:shopper-1".into(),
+                credential: "jti-1".into(),
+                principal: Some("p_abc".into()),
+                action: "order.placed".into(),
+                subjects: vec!["o_1".into(), "q_1".into()],
+                payload: json!({"total": {"currency": "EUR", "amount": 17900}, "lines": 1}),
+                commitments: BTreeMap::from([("ship_to".into(), "00ff".into())]),
+            },
+        }
+    }
+
+    #[test]
+    fn the_leaf_is_the_hash_of_the_canonical_json_as_served() {
+        let e = entry();
+        let served = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(served["seq"], 3);
+        assert_eq!(served["subjects"], json!(["o_1", "q_1"]));
+        let text = String::from_utf8(e.canonical()).expect("utf-8");
+        assert_eq!(
+            text,
+            r#"{"action":"order.placed","actor":"agent:shopper-1","at":"2026-11-21T08:00:00Z","commitments":{"ship_to":"00ff"},"credential":"jti-1","payload":{"lines":1,"total":{"amount":17900,"currency":"EUR"}},"principal":"p_abc","seq":3,"subjects":["o_1","q_1"]}"#
+        );
+        assert_eq!(e.leaf(), leaf_hash(&canonical(&served)));
+        let back: Entry = serde_json::from_slice(&e.canonical()).expect("reads back");
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn commitments_depend_on_salt_name_and_value() {
+        let a = commit(&[1; 32], "ship_to", "1 rue X");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, commit(&[2; 32], "ship_to", "1 rue X"));
+        assert_ne!(a, commit(&[1; 32], "contact", "1 rue X"));
+        assert_ne!(a, commit(&[1; 32], "ship_to", "1 rue Y"));
+        assert_eq!(a, commit(&[1; 32], "ship_to", "1 rue X"));
+    }
+}
