@@ -57,9 +57,25 @@ pub struct OrderEvent {
     pub at: OffsetDateTime,
 }
 
+/// The order `cmd` makes of `quote`: confirmed, or held for approval with its reason when a
+/// grant of `chain` or a risk rule says so ([`hold_reason`]). The same for every backend.
+pub(crate) fn new_order(
+    quote: b2a_model::Quote,
+    chain: &[crate::GrantState],
+    cmd: &crate::PlaceOrder,
+    agent_orders_last_hour: u32,
+) -> b2a_model::Order {
+    let mut order = b2a_model::Order::from_quote(quote, OrderId::generate(), cmd.now);
+    if let Some(reason) = hold_reason(chain, &order, &cmd.risk, agent_orders_last_hour) {
+        order.status = OrderStatus::PendingApproval;
+        order.status_reason = Some(reason);
+    }
+    order
+}
+
 /// The reason an order of these lines and total is held for approval, if it is: above an
 /// `approval_above` of its grants, or tripping a risk rule. The same for every backend.
-pub(crate) fn hold_reason(
+fn hold_reason(
     chain: &[crate::GrantState],
     order: &b2a_model::Order,
     risk: &RiskRules,

@@ -23,7 +23,7 @@ use self::script::Script;
 use crate::enforce::admit;
 use crate::grants::DayCount;
 use crate::group_commit::{Answer, Job, OrderWriter, PlaceBatch, fail_all};
-use crate::orders::hold_reason;
+use crate::orders::new_order;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
     policy_changed, quote_accepted, quote_countered, stock_set,
@@ -163,17 +163,28 @@ async fn append(
     Ok(entry)
 }
 
+/// The last entry of the audit log (`seq`, `hash`; no row when empty); a macro so that the
+/// order's context query can include it as a subquery in its static text.
+macro_rules! audit_tip_sql {
+    () => {
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+    };
+}
+
 /// The tip of the audit chain, as `conn`'s transaction sees it.
 async fn audit_tip(conn: &mut SqliteConnection) -> Result<Chain, LedgerError> {
-    let tip = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    let tip: Option<(i64, String)> = sqlx::query_as(audit_tip_sql!())
         .fetch_optional(conn)
         .await
         .map_err(storage)?;
+    chain_after(tip.as_ref().map(|(seq, hash)| (*seq, hash.as_str())))
+}
+
+/// The chain after the entry `(seq, hash)`, or from the start.
+fn chain_after(tip: Option<(i64, &str)>) -> Result<Chain, LedgerError> {
     match tip {
-        Some(row) => {
-            let seq: i64 = row.get(0);
-            let hash: String = row.get(1);
-            Chain::after(u64::try_from(seq).map_err(corrupt)?, &hash).map_err(corrupt)
+        Some((seq, hash)) => {
+            Chain::after(u64::try_from(seq).map_err(corrupt)?, hash).map_err(corrupt)
         }
         None => Ok(Chain::genesis()),
     }
@@ -188,14 +199,14 @@ fn add_entry(script: &mut Script, entry: &AuditEntry) -> Result<(), LedgerError>
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(i64::try_from(entry.seq).map_err(corrupt)?)
-        .bind(r.at.clone())
-        .bind(r.actor.clone())
-        .bind(r.credential.clone())
-        .bind(r.action.clone())
-        .bind(r.subject.clone())
+        .bind(r.at.as_str())
+        .bind(r.actor.as_str())
+        .bind(r.credential.as_str())
+        .bind(r.action.as_str())
+        .bind(r.subject.as_str())
         .bind(r.details.to_string())
-        .bind(entry.prev_hash.clone())
-        .bind(entry.hash.clone());
+        .bind(entry.prev_hash.as_str())
+        .bind(entry.hash.as_str());
     Ok(())
 }
 
@@ -766,17 +777,13 @@ async fn place(
     // The order (held for approval when a grant's threshold or a risk rule says so), its
     // fulfilment details in the vault, the quote's link, the spend under every grant of the
     // chain, the key, its first event and the audit entry, committed together.
-    let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
     let last_hour = match cmd.risk.max_orders_per_agent_per_hour {
         Some(_) => {
             orders::placed_since(&mut *conn, &cmd.agent, cmd.now - time::Duration::HOUR).await?
         }
         None => 0,
     };
-    if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
-        order.status = b2a_model::OrderStatus::PendingApproval;
-        order.status_reason = Some(reason);
-    }
+    let mut order = new_order(quote, &chain, cmd, last_hour);
     if let Some(details) = &cmd.fulfilment {
         order.fulfilment_ref = Some(orders::store_fulfilment(&mut *conn, &order, details).await?);
     }
@@ -823,15 +830,17 @@ struct OrderContext {
 
 impl OrderContext {
     async fn load(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Self, LedgerError> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "SELECT k.fingerprint, k.order_id, q.body, q.order_id,
                     EXISTS (SELECT 1 FROM agents a WHERE a.id = ?1 AND a.status = 'suspended'),
                     t.seq, t.hash
              FROM (SELECT 1)
              LEFT JOIN idempotency_keys k ON k.agent = ?1 AND k.endpoint = ?2 AND k.key = ?3
              LEFT JOIN quotes q ON q.id = ?4 AND q.agent = ?1
-             LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) t",
-        )
+             LEFT JOIN (",
+            audit_tip_sql!(),
+            ") t"
+        ))
         .bind(cmd.agent.as_str())
         .bind(ORDERS_ENDPOINT)
         .bind(&cmd.idempotency_key)
@@ -839,12 +848,10 @@ impl OrderContext {
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-        let chain = match row.get::<Option<i64>, _>(5) {
-            Some(seq) => {
-                Chain::after(u64::try_from(seq).map_err(corrupt)?, row.get(6)).map_err(corrupt)?
-            }
-            None => Chain::genesis(),
-        };
+        let tip = row
+            .get::<Option<i64>, _>(5)
+            .map(|seq| (seq, row.get::<&str, _>(6)));
+        let chain = chain_after(tip)?;
         Ok(Self {
             key: row
                 .get::<Option<String>, _>(0)
@@ -950,7 +957,7 @@ async fn take_stock(
                 "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ? RETURNING 1",
             )
             .bind(wanted)
-            .bind(line.sku.as_str().to_owned())
+            .bind(line.sku.as_str())
             .bind(wanted);
     }
     *opened = true;
@@ -998,15 +1005,15 @@ fn add_order(script: &mut Script, order: &Order) -> Result<(), LedgerError> {
         .statement(
             "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(order.id.as_str().to_owned())
-        .bind(order.agent.as_str().to_owned())
-        .bind(order.quote_id.as_str().to_owned())
+        .bind(order.id.as_str())
+        .bind(order.agent.as_str())
+        .bind(order.quote_id.as_str())
         .bind(order.status.as_str())
         .bind(encode(order)?)
         .bind(order.created_at.unix_timestamp())
         .statement("UPDATE quotes SET order_id = ? WHERE id = ?")
-        .bind(order.id.as_str().to_owned())
-        .bind(order.quote_id.as_str().to_owned());
+        .bind(order.id.as_str())
+        .bind(order.quote_id.as_str());
     Ok(())
 }
 
@@ -1017,10 +1024,10 @@ fn add_key(script: &mut Script, cmd: &PlaceOrder, order: &Order) {
             "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(cmd.agent.as_str().to_owned())
+        .bind(cmd.agent.as_str())
         .bind(ORDERS_ENDPOINT)
-        .bind(cmd.idempotency_key.clone())
-        .bind(cmd.fingerprint.clone())
-        .bind(order.id.as_str().to_owned())
+        .bind(cmd.idempotency_key.as_str())
+        .bind(cmd.fingerprint.as_str())
+        .bind(order.id.as_str())
         .bind(cmd.now.unix_timestamp());
 }

@@ -12,7 +12,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use b2a_model::{Order, OrderId, OrderStatus};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::{
@@ -26,7 +25,7 @@ use crate::group_commit::{Answer, Job, PlaceBatch};
 /// batch, a counter-offer on its quote, a revocation of its token) before it leaves the batch
 /// and is placed alone: a batch never stalls the orders behind it for longer.
 const BATCH_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
-use crate::orders::hold_reason;
+use crate::orders::new_order;
 use crate::{LedgerError, PlaceOrder, Placed, order_placed};
 
 /// Whether an order waits for a concurrent request with its idempotency key.
@@ -159,11 +158,7 @@ impl Placer {
         // The order (held for approval when a grant's threshold or a risk rule says so), its
         // fulfilment details in the vault, the quote's link, the spend under every grant of the
         // chain, the key, its first event and the audit entry, committed together.
-        let mut order = Order::from_quote(quote, OrderId::generate(), cmd.now);
-        if let Some(reason) = hold_reason(&chain, &order, &cmd.risk, last_hour) {
-            order.status = OrderStatus::PendingApproval;
-            order.status_reason = Some(reason);
-        }
+        let mut order = new_order(quote, &chain, cmd, last_hour);
         if let Some(details) = &cmd.fulfilment {
             order.fulfilment_ref =
                 Some(orders::store_fulfilment(&mut *conn, &order, details).await?);

@@ -103,8 +103,8 @@ pub(super) fn add_spend(script: &mut Script, chain: &[GrantState], order: &Order
     for link in chain {
         script
             .statement("INSERT INTO grant_spend (jti, order_id, amount, at) VALUES (?, ?, ?, ?)")
-            .bind(link.grant.jti.clone())
-            .bind(order.id.as_str().to_owned())
+            .bind(link.grant.jti.as_str())
+            .bind(order.id.as_str())
             .bind(order.total.amount())
             .bind(order.created_at.unix_timestamp());
     }

@@ -119,7 +119,7 @@ pub(super) fn add_activity(
                  base_max = MAX(COALESCE(base_max, excluded.base_max), COALESCE(excluded.base_max, base_max)),
                  currency = COALESCE(currency, excluded.currency)",
         )
-        .bind(sku.as_str().to_owned())
+        .bind(sku.as_str())
         .bind(hour_of(at))
         .bind(i64::from(quantity))
         .bind(base_price.map(Money::amount))

@@ -55,12 +55,12 @@ pub(super) fn add_event(
             "INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
              VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = ?), ?, ?, ?, ?, ?)",
         )
-        .bind(order.as_str().to_owned())
-        .bind(order.as_str().to_owned())
+        .bind(order.as_str())
+        .bind(order.as_str())
         .bind(status.as_str())
         .bind(transition.map(Transition::as_str))
-        .bind(actor.to_owned())
-        .bind(reason.map(str::to_owned))
+        .bind(actor)
+        .bind(reason)
         .bind(at.unix_timestamp());
 }
 
