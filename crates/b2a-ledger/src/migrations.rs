@@ -37,6 +37,11 @@ const POSTGRES: &[Step] = &[
         "grant spent",
         include_str!("../migrations/postgres/0003_grant_spent.sql"),
     ),
+    (
+        4,
+        "audit tip",
+        include_str!("../migrations/postgres/0004_audit_tip.sql"),
+    ),
 ];
 
 fn migrator(steps: &[Step]) -> Migrator {

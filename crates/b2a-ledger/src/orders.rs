@@ -111,6 +111,71 @@ fn hold_reason(
     None
 }
 
+/// The quote of `cmd`, stored as `body`, if it can become its order: not ordered yet (`ordered`
+/// names the order it became), accepted, not expired. The same for every backend.
+pub(crate) fn orderable_quote(
+    cmd: &crate::PlaceOrder,
+    body: &str,
+    ordered: Option<OrderId>,
+) -> Result<b2a_model::Quote, crate::LedgerError> {
+    if let Some(order) = ordered {
+        return Err(crate::LedgerError::QuoteAlreadyOrdered {
+            quote: cmd.quote_id.clone(),
+            order,
+        });
+    }
+    let quote: b2a_model::Quote =
+        serde_json::from_str(body).map_err(|e| crate::LedgerError::Corrupt(e.to_string()))?;
+    if quote.expires_at <= cmd.now {
+        return Err(crate::LedgerError::QuoteExpired(quote.id));
+    }
+    if quote.status != b2a_model::QuoteStatus::Accepted {
+        return Err(crate::LedgerError::QuoteNotAccepted(quote.id));
+    }
+    Ok(quote)
+}
+
+/// The units each SKU of `quote` takes (a SKU on several lines counted once, in the order it
+/// first appears).
+pub(crate) fn units_by_sku(quote: &b2a_model::Quote) -> Vec<(&b2a_model::Sku, u32)> {
+    let mut wanted: Vec<(&b2a_model::Sku, u32)> = Vec::new();
+    for line in &quote.lines {
+        match wanted.iter_mut().find(|(sku, _)| *sku == &line.sku) {
+            Some((_, n)) => *n = n.saturating_add(line.quantity.get()),
+            None => wanted.push((&line.sku, line.quantity.get())),
+        }
+    }
+    wanted
+}
+
+/// Whether the stock covers `wanted` ([`units_by_sku`]), `on_hand` telling each SKU's level
+/// (`None`: not stocked): the first SKU unknown or short is the error.
+pub(crate) fn check_stock(
+    wanted: &[(&b2a_model::Sku, u32)],
+    on_hand: impl Fn(&b2a_model::Sku) -> Option<i64>,
+) -> Result<(), crate::LedgerError> {
+    for &(sku, requested) in wanted {
+        match on_hand(sku) {
+            None => return Err(crate::LedgerError::UnknownSku(sku.clone())),
+            Some(n) if n < i64::from(requested) => {
+                return Err(crate::LedgerError::InsufficientStock {
+                    sku: sku.clone(),
+                    available: u32::try_from(n)
+                        .map_err(|e| crate::LedgerError::Corrupt(e.to_string()))?,
+                    requested,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A new reference of fulfilment details in the vault.
+pub(crate) fn new_vault_ref() -> String {
+    format!("v_{}", uuid::Uuid::now_v7().simple())
+}
+
 /// A stored order status.
 pub(crate) fn status_from(text: &str) -> Result<OrderStatus, crate::LedgerError> {
     OrderStatus::from_wire(text)

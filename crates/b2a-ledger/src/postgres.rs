@@ -1,3 +1,4 @@
+mod batch;
 mod grant_rows;
 mod offers;
 mod orders;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use b2a_audit::{AuditEntry, AuditRecord, Chain};
+use b2a_audit::{AuditEntry, AuditRecord};
 use b2a_model::{
     AgentId, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, QuoteStatus, Sku, Transition,
 };
@@ -21,7 +22,6 @@ use time::OffsetDateTime;
 
 use self::placing::Placer;
 use self::trust::TrustWatch;
-use crate::enforce::admit;
 use crate::grants::DayCount;
 use crate::group_commit::OrderWriter;
 use crate::records::{
@@ -71,8 +71,13 @@ const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 ///   locked in SKU order, as orders lock it;
 /// - when the velocity risk rule is on, an agent's orders take turns (an advisory lock on the
 ///   agent), so each counts the orders of the last hour before it;
-/// - every audit append locks the one row of `audit_head` just before it reads the tip of the
-///   chain, as late in its transaction as it can, so entries chain in commit order.
+/// - every audit append locks the one row of `audit_head`, which holds the chain's tip, as late
+///   in its transaction as it can, so entries chain in commit order.
+///
+/// A batch of orders of the group commit takes three trips to the server, whatever its size
+/// (`postgres/placing.rs`): its advisory locks; one statement locking and reading everything its
+/// orders depend on; one statement writing everything they change. In between, each order is
+/// decided in memory, in turn (`postgres/batch.rs`).
 ///
 /// A serialization failure or a deadlock, should one still happen, is retried (five attempts).
 ///
@@ -102,9 +107,11 @@ enum Fail {
     /// A serialization failure or a deadlock: the transaction was rolled back, try again.
     Retry(sqlx::Error),
     /// A lock was held by another transaction for longer than a batch waits (only batches set
-    /// a lock timeout, and only they try an idempotency key without waiting): the order is
-    /// placed in a transaction of its own.
+    /// a lock timeout): the batch's orders are placed in transactions of their own.
     Busy,
+    /// Another transaction holds the order's idempotency key, which an order of a batch does
+    /// not wait for: the order is placed in a transaction of its own.
+    KeyInFlight,
 }
 
 impl From<LedgerError> for Fail {
@@ -119,6 +126,7 @@ impl From<Fail> for LedgerError {
             Fail::Ledger(e) => e,
             Fail::Retry(e) => LedgerError::Storage(e.to_string()),
             Fail::Busy => LedgerError::Storage("a lock was held too long".to_owned()),
+            Fail::KeyInFlight => LedgerError::IdempotencyInFlight,
         }
     }
 }
@@ -495,39 +503,64 @@ async fn lock_audit(conn: &mut PgConnection) -> Result<(), Fail> {
     Ok(())
 }
 
-/// Appends `record` to the audit chain inside `conn`'s transaction.
-async fn append(conn: &mut PgConnection, record: AuditRecord) -> Result<AuditEntry, Fail> {
-    lock_audit(&mut *conn).await?;
-    let tip = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
-    let mut chain = match tip {
-        Some(row) => {
-            let seq: i64 = row.get(0);
-            let hash: String = row.get(1);
-            Chain::after(u64::try_from(seq).map_err(corrupt)?, &hash).map_err(corrupt)?
-        }
-        None => Chain::genesis(),
+/// The statements that store audit entries (bound by [`bind_entries`] to `$1`..`$9`, one array
+/// per column) and move the tip kept on `audit_head` to the last of them, as common table
+/// expressions of a `WITH`.
+macro_rules! store_entries_ctes {
+    () => {
+        "stored_entries AS (
+             INSERT INTO audit_log (seq, at, actor, credential, action, subject, details,
+                                    prev_hash, hash)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                                  $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])),
+         moved_tip AS (
+             UPDATE audit_head SET seq = $1[cardinality($1)], hash = $9[cardinality($9)]
+             WHERE cardinality($1) > 0)"
     };
-    let entry = chain.append(record);
-    let r = &entry.record;
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(i64::try_from(entry.seq).map_err(corrupt)?)
-    .bind(&r.at)
-    .bind(&r.actor)
-    .bind(&r.credential)
-    .bind(&r.action)
-    .bind(&r.subject)
-    .bind(r.details.to_string())
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
+}
+use store_entries_ctes;
+
+/// Binds `entries` (in order) to `$1`..`$9` of `query` ([`store_entries_ctes`]), first of its
+/// parameters.
+fn bind_entries<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    entries: &[AuditEntry],
+) -> Result<sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>, Fail> {
+    let seqs = entries
+        .iter()
+        .map(|e| i64::try_from(e.seq).map_err(corrupt))
+        .collect::<Result<Vec<i64>, LedgerError>>()?;
+    let column = |f: fn(&AuditEntry) -> String| entries.iter().map(f).collect::<Vec<String>>();
+    Ok(query
+        .bind(seqs)
+        .bind(column(|e| e.record.at.clone()))
+        .bind(column(|e| e.record.actor.clone()))
+        .bind(column(|e| e.record.credential.clone()))
+        .bind(column(|e| e.record.action.clone()))
+        .bind(column(|e| e.record.subject.clone()))
+        .bind(column(|e| e.record.details.to_string()))
+        .bind(column(|e| e.prev_hash.clone()))
+        .bind(column(|e| e.hash.clone())))
+}
+
+/// Appends `record` to the audit chain inside `conn`'s transaction: locks `audit_head` and reads
+/// the tip on it, then stores the entry and moves the tip.
+async fn append(conn: &mut PgConnection, record: AuditRecord) -> Result<AuditEntry, Fail> {
+    let (seq, hash): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head FOR UPDATE")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?;
+    let entry = crate::records::chain_after(seq.zip(hash.as_deref()))?.append(record);
+    let entries = [entry];
+    bind_entries(
+        sqlx::query(concat!("WITH ", store_entries_ctes!(), " SELECT 1")),
+        &entries,
+    )?
     .execute(conn)
     .await
     .map_err(db)?;
+    let [entry] = entries;
     Ok(entry)
 }
 
@@ -926,162 +959,4 @@ impl Ledger for PostgresLedger {
     fn trust_stamp(&self) -> u64 {
         self.trust.stamp()
     }
-}
-
-/// The order an earlier request with the same idempotency key placed, if any; the same key with
-/// another body is refused.
-async fn replayed_order(conn: &mut PgConnection, cmd: &PlaceOrder) -> Result<Option<Order>, Fail> {
-    let seen = sqlx::query(
-        "SELECT fingerprint, order_id FROM idempotency_keys
-         WHERE agent = $1 AND endpoint = $2 AND key = $3",
-    )
-    .bind(cmd.agent.as_str())
-    .bind(ORDERS_ENDPOINT)
-    .bind(&cmd.idempotency_key)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    let Some(row) = seen else {
-        return Ok(None);
-    };
-    if row.get::<&str, _>(0) != cmd.fingerprint {
-        return Err(LedgerError::IdempotencyMismatch.into());
-    }
-    let order_id: String = row.get(1);
-    let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = $1")
-        .bind(&order_id)
-        .fetch_one(conn)
-        .await
-        .map_err(db)?;
-    Ok(Some(decode(&body)?))
-}
-
-/// The quote of `cmd`, locked: made to its agent, accepted, not expired, not ordered yet.
-async fn orderable_quote(conn: &mut PgConnection, cmd: &PlaceOrder) -> Result<Quote, Fail> {
-    let (quote, order) = offers::current_for_update(conn, &cmd.quote_id, &cmd.agent).await?;
-    if let Some(order) = order {
-        return Err(LedgerError::QuoteAlreadyOrdered {
-            quote: cmd.quote_id.clone(),
-            order: OrderId::parse(order).map_err(corrupt)?,
-        }
-        .into());
-    }
-    if quote.expires_at <= cmd.now {
-        return Err(LedgerError::QuoteExpired(quote.id).into());
-    }
-    if quote.status != QuoteStatus::Accepted {
-        return Err(LedgerError::QuoteNotAccepted(quote.id).into());
-    }
-    Ok(quote)
-}
-
-/// The grants the order of `quote` is charged to — the command's grant (recorded if new) and
-/// its ancestors, locked, with their spend read under the locks — once the agent is not
-/// suspended and every one of them admits the order.
-async fn authorized_chain(
-    conn: &mut PgConnection,
-    cmd: &PlaceOrder,
-    quote: &Quote,
-) -> Result<Vec<GrantState>, Fail> {
-    grant_rows::insert(&mut *conn, &cmd.grant).await?;
-    // Walk the chain to learn its grants, lock them all (in `jti` order), then read their
-    // states again: their spend as committed by every order before, none after.
-    let walked = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
-    let jtis: Vec<&str> = walked.iter().map(|g| g.grant.jti.as_str()).collect();
-    grant_rows::lock(&mut *conn, &jtis).await?;
-    let chain = grant_rows::chain(&mut *conn, &cmd.grant.jti, cmd.now).await?;
-    if registry::is_suspended(&mut *conn, &cmd.agent).await? {
-        return Err(LedgerError::AgentSuspended(cmd.agent.clone()).into());
-    }
-    for link in &chain {
-        admit(link, quote.total)?;
-    }
-    Ok(chain)
-}
-
-/// Takes the stock of every line: the rows of the quote's SKUs locked in SKU order, then a
-/// conditional decrement per line, in line order; any shortfall is an error, and the caller's
-/// transaction rolls everything back.
-async fn take_stock(conn: &mut PgConnection, quote: &Quote) -> Result<(), Fail> {
-    let mut skus: Vec<&str> = quote.lines.iter().map(|l| l.sku.as_str()).collect();
-    skus.sort_unstable();
-    skus.dedup();
-    lock_stock(&mut *conn, &skus).await?;
-    for line in &quote.lines {
-        let wanted = i64::from(line.quantity.get());
-        let done =
-            sqlx::query("UPDATE stock SET on_hand = on_hand - $1 WHERE sku = $2 AND on_hand >= $1")
-                .bind(wanted)
-                .bind(line.sku.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?
-                .rows_affected();
-        if done == 0 {
-            let available: Option<i64> =
-                sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = $1")
-                    .bind(line.sku.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(db)?;
-            return Err(match available {
-                None => LedgerError::UnknownSku(line.sku.clone()),
-                Some(n) => LedgerError::InsufficientStock {
-                    sku: line.sku.clone(),
-                    available: u32::try_from(n).map_err(corrupt)?,
-                    requested: line.quantity.get(),
-                },
-            }
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// Stores `order` and links its quote to it.
-async fn insert_order(conn: &mut PgConnection, order: &Order) -> Result<(), Fail> {
-    sqlx::query(
-        "INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at, fulfilment_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(order.id.as_str())
-    .bind(order.agent.as_str())
-    .bind(order.quote_id.as_str())
-    .bind(order.principal.as_ref().map(Principal::as_str))
-    .bind(order.status.as_str())
-    .bind(encode(order)?)
-    .bind(order.created_at.unix_timestamp())
-    .bind(order.fulfilment_ref.as_deref())
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    sqlx::query("UPDATE quotes SET order_id = $1 WHERE id = $2")
-        .bind(order.id.as_str())
-        .bind(order.quote_id.as_str())
-        .execute(conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-/// Remembers that `cmd`'s idempotency key placed `order`.
-async fn remember_key(
-    conn: &mut PgConnection,
-    cmd: &PlaceOrder,
-    order: &Order,
-) -> Result<(), Fail> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(cmd.agent.as_str())
-    .bind(ORDERS_ENDPOINT)
-    .bind(&cmd.idempotency_key)
-    .bind(&cmd.fingerprint)
-    .bind(order.id.as_str())
-    .bind(cmd.now.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(())
 }

@@ -251,3 +251,18 @@ pub(crate) fn stock_set(
         json!({"from": from, "to": to}),
     )
 }
+
+/// The audit chain after its tip (sequence number and hash as stored), or from its genesis.
+pub(crate) fn chain_after(
+    tip: Option<(i64, &str)>,
+) -> Result<b2a_audit::Chain, crate::LedgerError> {
+    let corrupt = |e: String| crate::LedgerError::Corrupt(e);
+    match tip {
+        Some((seq, hash)) => b2a_audit::Chain::after(
+            u64::try_from(seq).map_err(|e| corrupt(e.to_string()))?,
+            hash,
+        )
+        .map_err(|e| corrupt(e.to_string())),
+        None => Ok(b2a_audit::Chain::genesis()),
+    }
+}

@@ -177,17 +177,7 @@ async fn audit_tip(conn: &mut SqliteConnection) -> Result<Chain, LedgerError> {
         .fetch_optional(conn)
         .await
         .map_err(storage)?;
-    chain_after(tip.as_ref().map(|(seq, hash)| (*seq, hash.as_str())))
-}
-
-/// The chain after the entry `(seq, hash)`, or from the start.
-fn chain_after(tip: Option<(i64, &str)>) -> Result<Chain, LedgerError> {
-    match tip {
-        Some((seq, hash)) => {
-            Chain::after(u64::try_from(seq).map_err(corrupt)?, hash).map_err(corrupt)
-        }
-        None => Ok(Chain::genesis()),
-    }
+    crate::records::chain_after(tip.as_ref().map(|(seq, hash)| (*seq, hash.as_str())))
 }
 
 /// Stores a chained entry, as a statement of `script`.
@@ -851,7 +841,7 @@ impl OrderContext {
         let tip = row
             .get::<Option<i64>, _>(5)
             .map(|seq| (seq, row.get::<&str, _>(6)));
-        let chain = chain_after(tip)?;
+        let chain = crate::records::chain_after(tip)?;
         Ok(Self {
             key: row
                 .get::<Option<String>, _>(0)
@@ -890,20 +880,12 @@ impl OrderContext {
         let Some((body, order)) = &self.quote else {
             return Err(LedgerError::QuoteNotFound(cmd.quote_id.clone()));
         };
-        if let Some(order) = order {
-            return Err(LedgerError::QuoteAlreadyOrdered {
-                quote: cmd.quote_id.clone(),
-                order: OrderId::parse(order.clone()).map_err(corrupt)?,
-            });
-        }
-        let quote: Quote = decode(body)?;
-        if quote.expires_at <= cmd.now {
-            return Err(LedgerError::QuoteExpired(quote.id));
-        }
-        if quote.status != QuoteStatus::Accepted {
-            return Err(LedgerError::QuoteNotAccepted(quote.id));
-        }
-        Ok(quote)
+        let ordered = order
+            .as_ref()
+            .map(|o| OrderId::parse(o.clone()))
+            .transpose()
+            .map_err(corrupt)?;
+        crate::orders::orderable_quote(cmd, body, ordered)
     }
 }
 
@@ -969,31 +951,19 @@ async fn take_stock(
         .execute(&mut *conn)
         .await
         .map_err(storage)?;
-    let mut wanted: Vec<(&Sku, u32)> = Vec::new();
-    for line in &quote.lines {
-        match wanted.iter_mut().find(|(sku, _)| *sku == &line.sku) {
-            Some((_, n)) => *n = n.saturating_add(line.quantity.get()),
-            None => wanted.push((&line.sku, line.quantity.get())),
-        }
-    }
-    for (sku, requested) in wanted {
+    let wanted = crate::orders::units_by_sku(quote);
+    let mut levels = Vec::with_capacity(wanted.len());
+    for &(sku, _) in &wanted {
         let available: Option<i64> = sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
             .bind(sku.as_str())
             .fetch_optional(&mut *conn)
             .await
             .map_err(storage)?;
-        match available {
-            None => return Err(LedgerError::UnknownSku(sku.clone())),
-            Some(n) if n < i64::from(requested) => {
-                return Err(LedgerError::InsufficientStock {
-                    sku: sku.clone(),
-                    available: u32::try_from(n).map_err(corrupt)?,
-                    requested,
-                });
-            }
-            Some(_) => {}
-        }
+        levels.push((sku, available));
     }
+    crate::orders::check_stock(&wanted, |sku| {
+        levels.iter().find(|(s, _)| *s == sku).and_then(|(_, n)| *n)
+    })?;
     Err(LedgerError::Corrupt(
         "a stock decrement failed with enough stock on hand".to_owned(),
     ))

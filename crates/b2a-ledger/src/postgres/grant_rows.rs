@@ -3,13 +3,14 @@
 
 use std::collections::HashSet;
 
-use b2a_model::{AgentId, Order, Principal};
+use b2a_model::{AgentId, Principal};
+use serde::Deserialize;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 
 use super::{Fail, corrupt, db, decode, encode, instant};
-use crate::enforce::{DAY_SECONDS, MAX_CHAIN, saturating};
+use crate::enforce::{DAY_SECONDS, saturating};
 use crate::grants::DayCount;
 use crate::{Actor, GrantRecord, GrantState, LedgerError};
 
@@ -80,51 +81,6 @@ pub(super) async fn state(
     Ok(row.as_ref().map(state_from_row).transpose()?)
 }
 
-/// The states of `jti` and of every grant it was exchanged from, nearest first, as an order
-/// checks them: the orders of the last 24 hours counted only where a daily limit needs them.
-pub(super) async fn chain(
-    conn: &mut PgConnection,
-    jti: &str,
-    now: OffsetDateTime,
-) -> Result<Vec<GrantState>, Fail> {
-    let mut chain: Vec<GrantState> = Vec::new();
-    let mut next = Some(jti.to_owned());
-    while let Some(jti) = next {
-        if chain.len() == MAX_CHAIN {
-            return Err(LedgerError::Corrupt(format!(
-                "token {} has more than {MAX_CHAIN} ancestors",
-                chain[0].grant.jti
-            ))
-            .into());
-        }
-        let link = state(&mut *conn, &jti, now, DayCount::WhenLimited)
-            .await?
-            .ok_or(LedgerError::GrantNotFound(jti))?;
-        next = link.grant.parent.clone();
-        chain.push(link);
-    }
-    Ok(chain)
-}
-
-/// Charges `order` to every grant of `chain`.
-pub(super) async fn record_spend(
-    conn: &mut PgConnection,
-    chain: &[GrantState],
-    order: &Order,
-) -> Result<(), Fail> {
-    for link in chain {
-        sqlx::query("INSERT INTO grant_spend (jti, order_id, amount, at) VALUES ($1, $2, $3, $4)")
-            .bind(&link.grant.jti)
-            .bind(order.id.as_str())
-            .bind(order.total.amount())
-            .bind(order.created_at.unix_timestamp())
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-    }
-    Ok(())
-}
-
 /// Marks the unrevoked grant `jti` revoked at `now` by `by`.
 pub(super) async fn revoke(
     conn: &mut PgConnection,
@@ -163,24 +119,77 @@ pub(super) async fn revoked(
 }
 
 fn state_from_row(r: &PgRow) -> Result<GrantState, LedgerError> {
-    let grant = GrantRecord {
-        jti: r.get(0),
-        parent: r.get(1),
-        agent: AgentId::parse(r.get::<String, _>(2)).map_err(corrupt)?,
-        role: r.get::<&str, _>(3).parse().map_err(corrupt)?,
-        principal: r
-            .get::<Option<String>, _>(4)
-            .map(Principal::parse)
-            .transpose()
-            .map_err(corrupt)?,
-        limits: decode(r.get::<&str, _>(5))?,
-        issued_at: instant(r.get(6))?,
-        expires_at: instant(r.get(7))?,
-    };
-    Ok(GrantState {
-        grant,
-        revoked_at: r.get::<Option<i64>, _>(8).map(instant).transpose()?,
-        spent: u64::try_from(r.get::<i64, _>(9)).map_err(corrupt)?,
-        orders_last_24h: u32::try_from(r.get::<i64, _>(10)).map_err(corrupt)?,
-    })
+    let row = GrantRow(
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get(7),
+        r.get(8),
+        r.get(9),
+        None,
+    );
+    let (mut state, _) = row.state()?;
+    state.orders_last_24h = u32::try_from(r.get::<i64, _>(10)).map_err(corrupt)?;
+    Ok(state)
+}
+
+/// A grant's row as read (`jti`, `parent`, `agent`, `role`, `principal`, `limits`, `issued_at`,
+/// `expires_at`, `revoked_at`, `spent`, `max_per_day`), from its columns or as a JSON array.
+#[derive(Deserialize)]
+pub(super) struct GrantRow(
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
+
+impl GrantRow {
+    /// The grant's state (no orders counted in the last 24 hours) and whether it has a daily
+    /// limit.
+    pub(super) fn state(self) -> Result<(GrantState, bool), LedgerError> {
+        let GrantRow(
+            jti,
+            parent,
+            agent,
+            role,
+            principal,
+            limits,
+            issued,
+            expires,
+            revoked,
+            spent,
+            per_day,
+        ) = self;
+        let grant = GrantRecord {
+            jti,
+            parent,
+            agent: AgentId::parse(agent).map_err(corrupt)?,
+            role: role.parse().map_err(corrupt)?,
+            principal: principal
+                .map(Principal::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            limits: decode(&limits)?,
+            issued_at: instant(issued)?,
+            expires_at: instant(expires)?,
+        };
+        let state = GrantState {
+            grant,
+            revoked_at: revoked.map(instant).transpose()?,
+            spent: u64::try_from(spent).map_err(corrupt)?,
+            orders_last_24h: 0,
+        };
+        Ok((state, per_day.is_some()))
+    }
 }

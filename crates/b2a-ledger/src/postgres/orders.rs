@@ -8,22 +8,6 @@ use time::OffsetDateTime;
 use super::{Fail, corrupt, db, decode, encode, instant};
 use crate::{LedgerError, OrderEvent};
 
-/// Orders `agent` placed since `since`.
-pub(super) async fn placed_since(
-    conn: &mut PgConnection,
-    agent: &AgentId,
-    since: OffsetDateTime,
-) -> Result<u32, Fail> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE agent = $1 AND created_at >= $2")
-            .bind(agent.as_str())
-            .bind(since.unix_timestamp())
-            .fetch_one(conn)
-            .await
-            .map_err(db)?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
 /// The order `id` (of `agent`, when given), its row locked for the rest of the transaction.
 pub(super) async fn load_for_update(
     conn: &mut PgConnection,
@@ -98,27 +82,6 @@ pub(super) async fn events(
         })
         .collect::<Result<_, LedgerError>>()?;
     Ok(events)
-}
-
-/// Stores fulfilment details in the vault; returns their reference.
-pub(super) async fn store_fulfilment(
-    conn: &mut PgConnection,
-    order: &Order,
-    body: &serde_json::Value,
-) -> Result<String, Fail> {
-    let reference = format!("v_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(
-        "INSERT INTO vault (ref, principal, purpose, body, created_at)
-         VALUES ($1, $2, 'fulfilment', $3, $4)",
-    )
-    .bind(&reference)
-    .bind(order.principal.as_ref().map(|p| p.as_str()))
-    .bind(body.to_string())
-    .bind(order.created_at.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(reference)
 }
 
 /// Removes `order`'s spend from every grant (their rows locked in `jti` order, as an order locks

@@ -1,40 +1,57 @@
 //! Placing orders on PostgreSQL: alone (one transaction, retried on a serialization failure or
 //! a deadlock) or in a batch of the handle's group commit (`group_commit.rs`): one transaction,
-//! a savepoint per order, one commit.
+//! one commit.
 //!
-//! A batch never waits for another request's idempotency key, nor longer than
-//! [`BATCH_LOCK_WAIT`] for any other lock: such an order (or one that meets a deadlock) rolls
-//! back to its savepoint and, once the batch has committed, is placed alone by a task of its
-//! own, which waits as a lone order does. Should the batch fail to commit, each of its orders
-//! is placed alone: its idempotency key tells whether the commit happened after all (the order
-//! is replayed) or not (it is placed now).
+//! A batch, whatever its size, takes three trips to the server:
+//! 1. the advisory locks of its orders' idempotency keys and, when the velocity rule is on, of
+//!    their agents (statements without parameters, sent together);
+//! 2. one statement that locks and reads all its orders depend on ([`CONTEXT`]);
+//! 3. one statement that writes all they change ([`WRITES`]).
+//!
+//! Between the two, `batch.rs` decides each order in turn, in memory, as if each were placed
+//! alone in that order. A refused order has written nothing, so the batch needs no savepoint
+//! (a new token's grant, recorded before its orders are decided, is removed again if they were
+//! all refused).
+//!
+//! A batch never waits for another request's idempotency key: that order is placed alone once
+//! the batch has committed, by a task of its own, which waits as a lone order does. A batch
+//! waits at most [`BATCH_LOCK_WAIT_MS`] for any other lock; that, or any other error of the
+//! database (a deadlock), ends the batch's transaction, and each of its orders is placed alone.
+//! So does a batch that fails to commit: each order's idempotency key tells whether the commit
+//! happened after all (the order is replayed) or not (it is placed now).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use std::collections::HashMap;
 
+use b2a_model::Order;
+
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
+
+use super::batch::{self, Outcome, Placement, Rows};
+use super::grant_rows::GrantRow;
 use super::{
-    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, append, authorized_chain, db, grant_rows,
-    insert_order, offers, orderable_quote, orders, remember_key, replayed_order, retrying,
-    sqlstate, take_stock,
+    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, bind_entries, corrupt, db, decode, grant_rows,
+    retrying, sqlstate, store_entries_ctes,
 };
+use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
 use crate::group_commit::{Answer, Job, PlaceBatch};
+use crate::{LedgerError, PlaceOrder};
 
 /// How long an order of a batch waits for a lock another transaction holds (another replica's
 /// batch, a counter-offer on its quote, a revocation of its token) before it leaves the batch
 /// and is placed alone: a batch never stalls the orders behind it for longer.
-const BATCH_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
-use crate::orders::new_order;
-use crate::{LedgerError, PlaceOrder, Placed, order_placed};
+const BATCH_LOCK_WAIT_MS: u64 = 500;
 
-/// Whether an order waits for a concurrent request with its idempotency key.
+/// Whether orders are placed alone or as a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyWait {
-    /// Up to [`IDEMPOTENCY_WAIT`], then [`LedgerError::IdempotencyInFlight`].
-    Wait,
-    /// Not at all: [`Fail::Busy`] (the order of a batch).
-    Never,
+enum Mode {
+    /// One order, which waits for its idempotency key.
+    Alone,
+    /// A batch: it waits for no key, and at most [`BATCH_LOCK_WAIT_MS`] for any other lock.
+    Batch,
 }
 
 /// What places orders: the ledger's pool and schema (owned by the group-commit task).
@@ -78,11 +95,17 @@ impl Placer {
             .map_err(db)
     }
 
-    /// Places `cmd` in a transaction of its own.
+    /// Places `cmd` in a transaction of its own, committed only when the order is placed.
     async fn place_alone(&self, cmd: &PlaceOrder) -> Answer {
         retrying(|| async {
             let mut tx = self.begin().await?;
-            let placed = self.place_in(&mut tx, cmd, KeyWait::Wait).await?;
+            let answer = self
+                .place_all(&mut tx, &[cmd], Mode::Alone)
+                .await?
+                .pop()
+                .flatten()
+                .ok_or(Fail::KeyInFlight)?;
+            let placed = answer?;
             tx.commit().await.map_err(db)?;
             Ok(placed)
         })
@@ -92,162 +115,407 @@ impl Placer {
     /// Places every order of `batch` in one transaction; `None` for the orders to place alone.
     async fn batch_once(&self, batch: &[Job]) -> Result<Vec<Option<Answer>>, Fail> {
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(format!("{}ms", BATCH_LOCK_WAIT.as_millis()))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut answers = Vec::with_capacity(batch.len());
-        for job in batch {
-            let mut savepoint = tx.begin().await.map_err(db)?;
-            let answer = match self
-                .place_in(&mut savepoint, &job.cmd, KeyWait::Never)
-                .await
-            {
-                Ok(placed) => {
-                    savepoint.commit().await.map_err(db)?;
-                    Some(Ok(placed))
-                }
-                Err(fail) => {
-                    savepoint.rollback().await.map_err(db)?;
-                    match fail {
-                        Fail::Ledger(refused) => Some(Err(refused)),
-                        Fail::Retry(_) | Fail::Busy => None,
-                    }
-                }
-            };
-            answers.push(answer);
-        }
+        let cmds: Vec<&PlaceOrder> = batch.iter().map(|job| &job.cmd).collect();
+        let answers = self.place_all(&mut tx, &cmds, Mode::Batch).await?;
         tx.commit().await.map_err(db)?;
         Ok(answers)
     }
 
-    /// Places `cmd` inside `conn`'s transaction.
-    async fn place_in(
+    /// Places `cmds` inside `conn`'s transaction, in turn; `None` for an order whose key
+    /// another transaction holds (only in a batch).
+    async fn place_all(
         &self,
         conn: &mut PgConnection,
-        cmd: &PlaceOrder,
-        wait: KeyWait,
-    ) -> Result<Placed, Fail> {
-        self.hold_idempotency_key(&mut *conn, cmd, wait).await?;
-        if let Some(order) = replayed_order(&mut *conn, cmd).await? {
-            return Ok(Placed {
-                order,
-                replayed: true,
-            });
-        }
-        let last_hour = match cmd.risk.max_orders_per_agent_per_hour {
-            Some(_) => {
-                // The velocity rule counts the agent's orders of the last hour: its orders take
-                // turns, so that each counts those before it.
-                let name = self.lock_name("velocity", &[cmd.agent.as_str()]);
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                    .bind(&name)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db)?;
-                let since = cmd.now - time::Duration::HOUR;
-                orders::placed_since(&mut *conn, &cmd.agent, since).await?
+        cmds: &[&PlaceOrder],
+        mode: Mode,
+    ) -> Result<Vec<Option<Answer>>, Fail> {
+        let held = self.take_locks(&mut *conn, cmds, mode).await?;
+        let admitted: Vec<&PlaceOrder> = cmds
+            .iter()
+            .zip(&held)
+            .filter(|(_, held)| **held)
+            .map(|(cmd, _)| *cmd)
+            .collect();
+        let mut rows = load(&mut *conn, &admitted).await?;
+        let missing = rows.missing_grants(&admitted);
+        let mut recorded = Vec::new();
+        if !missing.is_empty() {
+            // New tokens' grants: recorded, then everything read again.
+            for grant in missing {
+                if grant_rows::insert(&mut *conn, grant).await? {
+                    recorded.push(grant.jti.as_str());
+                }
             }
-            None => 0,
-        };
-        let quote = orderable_quote(&mut *conn, cmd).await?;
-        let chain = authorized_chain(&mut *conn, cmd, &quote).await?;
-        take_stock(&mut *conn, &quote).await?;
-
-        // The order (held for approval when a grant's threshold or a risk rule says so), its
-        // fulfilment details in the vault, the quote's link, the spend under every grant of the
-        // chain, the key, its first event and the audit entry, committed together.
-        let mut order = new_order(quote, &chain, cmd, last_hour);
-        if let Some(details) = &cmd.fulfilment {
-            order.fulfilment_ref =
-                Some(orders::store_fulfilment(&mut *conn, &order, details).await?);
+            rows = load(&mut *conn, &admitted).await?;
         }
-        insert_order(&mut *conn, &order).await?;
-        orders::append_event(
-            &mut *conn,
-            &order.id,
-            order.status,
-            None,
-            &format!("agent:{}", order.agent),
-            order.status_reason.as_deref(),
-            cmd.now,
-        )
-        .await?;
-        for line in &order.lines {
-            offers::record_activity(&mut *conn, &line.sku, line.quantity.get(), None, cmd.now)
-                .await?;
+        let limited = rows.limited_grants();
+        if !limited.is_empty() {
+            // Counted under the grants' locks, so that no order committed meanwhile is missed.
+            let since = admitted
+                .iter()
+                .map(|c| c.now.unix_timestamp())
+                .max()
+                .unwrap_or_default()
+                - DAY_SECONDS;
+            let counts: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT jti, COUNT(*) FROM grant_spend WHERE jti = ANY($1) AND at > $2 GROUP BY jti",
+            )
+            .bind(&limited)
+            .bind(since)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+            rows.set_day_counts(counts);
         }
-        grant_rows::record_spend(&mut *conn, &chain, &order).await?;
-        remember_key(&mut *conn, cmd, &order).await?;
-        append(&mut *conn, order_placed(&order, &cmd.credential)).await?;
-        Ok(Placed {
-            order,
-            replayed: false,
-        })
-    }
-
-    /// The name of an advisory lock of this ledger's schema, hashed into its 64-bit key by
-    /// `hashtextextended`. Length-prefixed parts: no two locks share a name (their keys may
-    /// collide, which only makes two transactions wait for each other).
-    fn lock_name(&self, kind: &str, parts: &[&str]) -> String {
-        std::iter::once(self.schema.as_ref())
-            .chain(parts.iter().copied())
-            .fold(format!("b2a-{kind}"), |mut name, part| {
-                name.push_str(&format!(":{}:{part}", part.len()));
-                name
-            })
-    }
-
-    /// Takes the transaction-scoped advisory lock of `cmd`'s idempotency key; when a concurrent
-    /// request holds it, waits for it as `wait` says.
-    async fn hold_idempotency_key(
-        &self,
-        conn: &mut PgConnection,
-        cmd: &PlaceOrder,
-        wait: KeyWait,
-    ) -> Result<(), Fail> {
-        let name = self.lock_name(
-            "idempotency",
-            &[
-                cmd.agent.as_str(),
-                ORDERS_ENDPOINT,
-                cmd.idempotency_key.as_str(),
-            ],
-        );
-        let held: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(&name)
-                .fetch_one(&mut *conn)
+        let outcome = batch::decide(&admitted, rows)?;
+        if !outcome.placed.is_empty() {
+            write(&mut *conn, &outcome).await?;
+        }
+        // A grant recorded for orders that were all refused is not kept: a refusal records
+        // nothing.
+        recorded.retain(|jti| {
+            !outcome
+                .placed
+                .iter()
+                .any(|p| p.jtis.iter().any(|j| j == jti))
+        });
+        if !recorded.is_empty() {
+            sqlx::query("DELETE FROM grants WHERE jti = ANY($1)")
+                .bind(&recorded)
+                .execute(&mut *conn)
                 .await
                 .map_err(db)?;
-        if held {
-            return Ok(());
         }
-        if wait == KeyWait::Never {
-            return Err(Fail::Busy);
-        }
-        // Another request with this key is in flight: wait for it, then replay its order.
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(format!("{}ms", IDEMPOTENCY_WAIT.as_millis()))
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let waited = sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(&name)
-            .execute(&mut *conn)
-            .await;
-        match waited {
-            Ok(_) => {}
-            Err(e) if sqlstate(&e).as_deref() == Some("55P03") => {
-                return Err(LedgerError::IdempotencyInFlight.into());
-            }
-            Err(e) => return Err(db(e)),
-        }
-        sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
-            .execute(conn)
-            .await
-            .map_err(db)?;
-        Ok(())
+        let mut answers = outcome.answers.into_iter();
+        Ok(held
+            .iter()
+            .map(|held| if *held { answers.next() } else { None })
+            .collect())
     }
+
+    /// The first trip: the transaction-scoped advisory locks of the commands' idempotency keys
+    /// and, when the velocity rule is on, of their agents (whose orders then take turns, so
+    /// that each counts those before it); whether each command's key is held. A key another
+    /// transaction holds is waited for by a lone order (up to [`IDEMPOTENCY_WAIT`], then
+    /// [`LedgerError::IdempotencyInFlight`]), not by a batch.
+    async fn take_locks(
+        &self,
+        conn: &mut PgConnection,
+        cmds: &[&PlaceOrder],
+        mode: Mode,
+    ) -> Result<Vec<bool>, Fail> {
+        let mut sql = match mode {
+            Mode::Batch => format!("SET LOCAL lock_timeout = '{BATCH_LOCK_WAIT_MS}ms'; "),
+            Mode::Alone => String::new(),
+        };
+        let mut velocity: Vec<i64> = cmds
+            .iter()
+            .filter(|c| c.risk.max_orders_per_agent_per_hour.is_some())
+            .map(|c| self.lock_key("velocity", &[c.agent.as_str()]))
+            .collect();
+        // In key order, so that two batches never wait for each other's.
+        velocity.sort_unstable();
+        velocity.dedup();
+        for agent in &velocity {
+            sql.push_str(&format!("SELECT 1 FROM pg_advisory_xact_lock({agent}); "));
+        }
+        let keys: Vec<i64> = cmds
+            .iter()
+            .map(|c| {
+                self.lock_key(
+                    "idempotency",
+                    &[
+                        c.agent.as_str(),
+                        ORDERS_ENDPOINT,
+                        c.idempotency_key.as_str(),
+                    ],
+                )
+            })
+            .collect();
+        let list = keys
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        // Last, so that the keys' answers are the last rows, in the commands' order.
+        sql.push_str(&format!(
+            "SELECT pg_try_advisory_xact_lock(k) FROM unnest(ARRAY[{list}]::BIGINT[]) \
+             WITH ORDINALITY AS t (k, n) ORDER BY n"
+        ));
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let first = rows
+            .len()
+            .checked_sub(keys.len())
+            .ok_or_else(|| LedgerError::Corrupt("too few answers to locks".to_owned()))?;
+        let mut held = rows[first..]
+            .iter()
+            .map(|r| r.try_get::<bool, _>(0).map_err(db))
+            .collect::<Result<Vec<bool>, Fail>>()?;
+        if mode == Mode::Alone {
+            for (key, held) in keys.iter().zip(&mut held) {
+                if !*held {
+                    wait_for_key(&mut *conn, *key).await?;
+                    *held = true;
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// The 64-bit key of an advisory lock of this ledger's schema: the first eight bytes of the
+    /// SHA-256 of its name, made of length-prefixed parts so that no two locks share a name
+    /// (their keys may collide, which only makes two transactions wait for each other).
+    /// Computed here, so that the lock statements carry no text.
+    fn lock_key(&self, kind: &str, parts: &[&str]) -> i64 {
+        let mut name = Sha256::new();
+        name.update(format!("b2a-{kind}"));
+        for part in std::iter::once(self.schema.as_ref()).chain(parts.iter().copied()) {
+            name.update(format!(":{}:", part.len()));
+            name.update(part);
+        }
+        let digest = name.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
+    }
+}
+
+/// Waits for the idempotency key `key` a concurrent request holds (up to [`IDEMPOTENCY_WAIT`]),
+/// so that its order is then replayed.
+async fn wait_for_key(conn: &mut PgConnection, key: i64) -> Result<(), Fail> {
+    let waited = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL lock_timeout = '{}ms'; SELECT 1 FROM pg_advisory_xact_lock({key}); \
+         SET LOCAL lock_timeout TO DEFAULT",
+        IDEMPOTENCY_WAIT.as_millis()
+    )))
+    .execute(conn)
+    .await;
+    match waited {
+        Ok(_) => Ok(()),
+        Err(e) if sqlstate(&e).as_deref() == Some("55P03") => {
+            Err(LedgerError::IdempotencyInFlight.into())
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
+/// The second trip: every row the orders depend on, locked where a concurrent transaction could
+/// change it, in one statement. Locked rows are read as committed when the lock was granted
+/// (READ COMMITTED reads a row it had to wait for in its newest version), the rest as of the
+/// statement's start, which is after the first trip's locks: the keys, and the agents' recent
+/// orders.
+///
+/// Parameters: `$1` the orders' agents and `$2` their idempotency keys, `$3` the endpoint,
+/// `$4` the quotes, `$5` the tokens' `jti`s, `$6` the agents, `$7` the agents whose recent
+/// orders are counted (the velocity rule) and `$8` since when, `$9` how deep chains are walked.
+/// The stock rows locked are those of the SKUs of the quotes' lines.
+///
+/// Answers one row of JSON arrays: the keys used (agent, key, fingerprint, order body); the
+/// quotes (id, agent, body, order); the agents (id, status); the grants of every chain
+/// ([`GrantRow`]); the stock levels (SKU, on hand); then the audit tip's sequence number and
+/// hash; then the recent orders (agent, count).
+///
+/// The locks are taken in the order of the answer's columns (quotes in id order, agents, grants
+/// in `jti` order, stock in SKU order, the audit head last), as other transactions take them.
+const CONTEXT: &str = "
+WITH RECURSIVE
+    walk (jti, parent, depth) AS (
+        SELECT jti, parent, 1 FROM grants WHERE jti = ANY($5)
+        UNION ALL
+        SELECT g.jti, g.parent, w.depth + 1 FROM grants g JOIN walk w ON g.jti = w.parent
+        WHERE w.depth <= $9),
+    locked_quotes AS MATERIALIZED (
+        SELECT id, agent, body, order_id FROM quotes WHERE id = ANY($4) ORDER BY id FOR UPDATE),
+    locked_agents AS MATERIALIZED (
+        SELECT id, status FROM agents WHERE id = ANY($6) ORDER BY id FOR SHARE),
+    locked_grants AS MATERIALIZED (
+        SELECT g.* FROM grants g WHERE g.jti IN (SELECT jti FROM walk) ORDER BY g.jti FOR UPDATE),
+    locked_stock AS MATERIALIZED (
+        SELECT sku, on_hand FROM stock
+        WHERE sku IN (SELECT line ->> 'sku'
+                      FROM locked_quotes, json_array_elements(body::JSON -> 'lines') line)
+        ORDER BY sku FOR UPDATE),
+    locked_head AS MATERIALIZED (SELECT seq, hash FROM audit_head FOR UPDATE)
+SELECT
+    (SELECT json_agg(json_build_array(k.agent, k.key, k.fingerprint, o.body))::TEXT
+     FROM unnest($1::TEXT[], $2::TEXT[]) AS c (agent, key)
+     JOIN idempotency_keys k ON k.agent = c.agent AND k.endpoint = $3 AND k.key = c.key
+     JOIN orders o ON o.id = k.order_id),
+    (SELECT json_agg(json_build_array(id, agent, body, order_id))::TEXT FROM locked_quotes),
+    (SELECT json_agg(json_build_array(id, status))::TEXT FROM locked_agents),
+    (SELECT json_agg(json_build_array(jti, parent, agent, role, principal, limits, issued_at,
+                                      expires_at, revoked_at, spent, max_per_day))::TEXT
+     FROM locked_grants),
+    (SELECT json_agg(json_build_array(sku, on_hand))::TEXT FROM locked_stock),
+    (SELECT seq FROM locked_head),
+    (SELECT hash FROM locked_head),
+    (SELECT json_agg(json_build_array(agent, n))::TEXT
+     FROM (SELECT agent, COUNT(*) AS n FROM orders
+           WHERE agent = ANY($7) AND created_at >= $8 GROUP BY agent) recent)";
+
+/// The rows `cmds` depend on ([`CONTEXT`]).
+async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fail> {
+    let agents_of: Vec<&str> = cmds.iter().map(|c| c.agent.as_str()).collect();
+    let keys: Vec<&str> = cmds.iter().map(|c| c.idempotency_key.as_str()).collect();
+    let quotes: Vec<&str> = cmds.iter().map(|c| c.quote_id.as_str()).collect();
+    let jtis: Vec<&str> = cmds.iter().map(|c| c.grant.jti.as_str()).collect();
+    let mut agents = agents_of.clone();
+    agents.sort_unstable();
+    agents.dedup();
+    let counted: Vec<&str> = cmds
+        .iter()
+        .filter(|c| c.risk.max_orders_per_agent_per_hour.is_some())
+        .map(|c| c.agent.as_str())
+        .collect();
+    let since = cmds
+        .iter()
+        .map(|c| c.now.unix_timestamp())
+        .max()
+        .unwrap_or_default()
+        - 3600;
+    let row = sqlx::query(CONTEXT)
+        .bind(&agents_of)
+        .bind(&keys)
+        .bind(ORDERS_ENDPOINT)
+        .bind(&quotes)
+        .bind(&jtis)
+        .bind(&agents)
+        .bind(&counted)
+        .bind(since)
+        .bind(i64::try_from(MAX_CHAIN).map_err(corrupt)?)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut rows = Rows::default();
+    for (agent, key, fingerprint, body) in rows_of::<(String, String, String, String)>(row.get(0))?
+    {
+        rows.keys.insert((agent, key), (fingerprint, body));
+    }
+    for (id, agent, body, order) in rows_of::<(String, String, String, Option<String>)>(row.get(1))?
+    {
+        rows.quotes.insert(id, (agent, body, order));
+    }
+    for (id, status) in rows_of::<(String, String)>(row.get(2))? {
+        rows.suspended.insert(id, batch::is_suspended(&status));
+    }
+    rows.set_grants(rows_of::<GrantRow>(row.get(3))?)?;
+    rows.stock = rows_of::<(String, i64)>(row.get(4))?.into_iter().collect();
+    rows.tip = row
+        .get::<Option<i64>, _>(5)
+        .zip(row.get::<Option<String>, _>(6));
+    for (agent, n) in rows_of::<(String, i64)>(row.get(7))? {
+        rows.recent
+            .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    Ok(rows)
+}
+
+/// The rows of a JSON array (`json_agg`, NULL when there are none).
+fn rows_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>, LedgerError> {
+    json.map_or(Ok(Vec::new()), decode)
+}
+
+/// The third trip: everything the placed orders write, in one statement, each table's rows as
+/// arrays. Parameters: `$1`..`$9` the audit entries ([`store_entries_ctes`]); the orders' ids,
+/// agents, quotes, principals, statuses, bodies, times and vault references (`$10`..`$17`);
+/// their first events' actors and reasons (`$18`, `$19`); the vault's references, principals,
+/// details and times (`$20`..`$23`); the units taken per SKU (`$24`, `$25`); the demand per SKU
+/// and hour (`$26`..`$28`); the spend per grant and order (`$29`..`$32`); the keys' endpoint,
+/// keys and fingerprints (`$33`..`$35`, with the orders' agents, ids and times).
+const WRITES: &str = concat!(
+    "WITH ",
+    store_entries_ctes!(),
+    ",
+    stored_details AS (
+        INSERT INTO vault (ref, principal, purpose, body, created_at)
+        SELECT r, p, 'fulfilment', b, t
+        FROM unnest($20::TEXT[], $21::TEXT[], $22::TEXT[], $23::BIGINT[]) AS v (r, p, b, t)),
+    stored_orders AS (
+        INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at,
+                            fulfilment_ref)
+        SELECT * FROM unnest($10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::TEXT[],
+                             $15::TEXT[], $16::BIGINT[], $17::TEXT[])),
+    linked_quotes AS (
+        UPDATE quotes q SET order_id = o.id FROM unnest($10::TEXT[], $12::TEXT[]) AS o (id, quote)
+        WHERE q.id = o.quote),
+    first_events AS (
+        INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
+        SELECT id, 1, status, NULL, actor, reason, at
+        FROM unnest($10::TEXT[], $14::TEXT[], $18::TEXT[], $19::TEXT[], $16::BIGINT[])
+             AS e (id, status, actor, reason, at)),
+    taken_stock AS (
+        UPDATE stock s SET on_hand = s.on_hand - l.units
+        FROM unnest($24::TEXT[], $25::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
+    demand AS (
+        INSERT INTO sku_activity AS a (sku, hour, quantity)
+        SELECT * FROM unnest($26::TEXT[], $27::BIGINT[], $28::BIGINT[])
+        ON CONFLICT (sku, hour) DO UPDATE SET quantity = a.quantity + excluded.quantity),
+    spend AS (
+        INSERT INTO grant_spend (jti, order_id, amount, at)
+        SELECT * FROM unnest($29::TEXT[], $30::TEXT[], $31::BIGINT[], $32::BIGINT[]))
+INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
+SELECT agent, $33, key, fingerprint, id, at
+FROM unnest($11::TEXT[], $34::TEXT[], $35::TEXT[], $10::TEXT[], $16::BIGINT[])
+     AS k (agent, key, fingerprint, id, at)"
+);
+
+/// Writes what `outcome` placed ([`WRITES`]).
+async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
+    let placed: Vec<&Placement> = outcome.placed.iter().collect();
+    let vaulted: Vec<&Placement> = placed
+        .iter()
+        .copied()
+        .filter(|p| p.details.is_some())
+        .collect();
+    let mut demand: HashMap<(&str, i64), i64> = HashMap::new();
+    let mut spend: Vec<(&str, &Order)> = Vec::new();
+    for p in &placed {
+        let hour = crate::offers::hour_of(p.order.created_at);
+        for line in &p.order.lines {
+            *demand.entry((line.sku.as_str(), hour)).or_default() += i64::from(line.quantity.get());
+        }
+        spend.extend(p.jtis.iter().map(|jti| (jti.as_str(), &p.order)));
+    }
+    let demand: Vec<((&str, i64), i64)> = demand.into_iter().collect();
+    let time = |o: &Order| o.created_at.unix_timestamp();
+    let principal = |o: &Order| o.principal.as_ref().map(|p| p.as_str().to_owned());
+    bind_entries(sqlx::query(WRITES), &outcome.entries)?
+        .bind(column(&placed, |p| p.order.id.as_str()))
+        .bind(column(&placed, |p| p.order.agent.as_str()))
+        .bind(column(&placed, |p| p.order.quote_id.as_str()))
+        .bind(column(&placed, |p| principal(&p.order)))
+        .bind(column(&placed, |p| p.order.status.as_str()))
+        .bind(column(&placed, |p| p.body.as_str()))
+        .bind(column(&placed, |p| time(&p.order)))
+        .bind(column(&placed, |p| p.order.fulfilment_ref.as_deref()))
+        .bind(column(&placed, |p| format!("agent:{}", p.order.agent)))
+        .bind(column(&placed, |p| p.order.status_reason.as_deref()))
+        .bind(column(&vaulted, |p| p.order.fulfilment_ref.as_deref()))
+        .bind(column(&vaulted, |p| principal(&p.order)))
+        .bind(column(&vaulted, |p| p.details.as_deref()))
+        .bind(column(&vaulted, |p| time(&p.order)))
+        .bind(column(&outcome.taken, |(sku, _)| sku.as_str()))
+        .bind(column(&outcome.taken, |(_, n)| *n))
+        .bind(column(&demand, |((sku, _), _)| *sku))
+        .bind(column(&demand, |((_, hour), _)| *hour))
+        .bind(column(&demand, |(_, n)| *n))
+        .bind(column(&spend, |(jti, _)| *jti))
+        .bind(column(&spend, |(_, o)| o.id.as_str()))
+        .bind(column(&spend, |(_, o)| o.total.amount()))
+        .bind(column(&spend, |(_, o)| time(o)))
+        .bind(ORDERS_ENDPOINT)
+        .bind(column(&placed, |p| p.key.as_str()))
+        .bind(column(&placed, |p| p.fingerprint.as_str()))
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// One column of `rows`, as an array parameter.
+fn column<'r, R, T>(rows: &'r [R], value: impl Fn(&'r R) -> T) -> Vec<T> {
+    rows.iter().map(value).collect()
 }

@@ -88,19 +88,6 @@ pub(super) async fn set_status(
     Ok(())
 }
 
-/// Whether `id` is registered and suspended (an unregistered agent is not). The agent's row is
-/// share-locked for the rest of the transaction: a suspension waits for the orders that read it
-/// active, and the orders after it see it.
-pub(super) async fn is_suspended(conn: &mut PgConnection, id: &AgentId) -> Result<bool, Fail> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM agents WHERE id = $1 FOR SHARE")
-            .bind(id.as_str())
-            .fetch_optional(conn)
-            .await
-            .map_err(db)?;
-    Ok(status.as_deref() == Some(AgentStatus::Suspended.as_str()))
-}
-
 /// Every suspended agent.
 pub(super) async fn suspended(conn: &mut PgConnection) -> Result<HashSet<AgentId>, Fail> {
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM agents WHERE status = 'suspended'")

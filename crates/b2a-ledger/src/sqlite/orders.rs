@@ -100,7 +100,7 @@ pub(super) async fn store_fulfilment(
     order: &Order,
     body: &serde_json::Value,
 ) -> Result<String, LedgerError> {
-    let reference = format!("v_{}", uuid::Uuid::now_v7().simple());
+    let reference = crate::orders::new_vault_ref();
     sqlx::query(
         "INSERT INTO vault (ref, principal, purpose, body, created_at) VALUES (?, ?, 'fulfilment', ?, ?)",
     )

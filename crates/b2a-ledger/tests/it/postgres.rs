@@ -221,6 +221,51 @@ async fn concurrent_starts_migrate_once() {
         .await;
 }
 
+/// A schema migrated before the audit chain's tip moved onto `audit_head` is upgraded at open:
+/// the tip is carried over, and the next entries chain onto the last one written before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_from_before_the_audit_tip_is_upgraded() {
+    let Some(store) = Store::new("a_schema_from_before_the_audit_tip_is_upgraded").await else {
+        return;
+    };
+    let opener = store.opener();
+    let options = store.options();
+    store
+        .run(async move {
+            {
+                let ledger = opener().await;
+                for actor in ["operator:a", "operator:b"] {
+                    ledger
+                        .append_audit(crate::fixtures::record(actor, "before"))
+                        .await
+                        .expect("appended");
+                }
+            }
+            let mut conn = PgConnection::connect_with(&options)
+                .await
+                .expect("connects");
+            sqlx::raw_sql(
+                "ALTER TABLE audit_head DROP COLUMN seq, DROP COLUMN hash;
+                 DELETE FROM _sqlx_migrations WHERE version = 4;",
+            )
+            .execute(&mut conn)
+            .await
+            .expect("the schema is as version 3 left it");
+            conn.close().await.expect("closed");
+
+            let ledger = opener().await;
+            let third = ledger
+                .append_audit(crate::fixtures::record("operator:c", "after"))
+                .await
+                .expect("appended after the upgrade");
+            assert_eq!(third.seq, 3);
+            let entries = ledger.audit_entries(0, 10).await.expect("entries");
+            assert_eq!(entries.len(), 3);
+            b2a_audit::verify_chain(&entries).expect("one unbroken chain across the upgrade");
+        })
+        .await;
+}
+
 /// When the trust listener's connection is lost (here, terminated by an operator), the stamp
 /// moves once it has reconnected — notifications sent meanwhile were lost — and later changes
 /// through another handle still reach it.

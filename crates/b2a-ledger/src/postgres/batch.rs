@@ -1,0 +1,270 @@
+//! What a batch of orders does, decided in memory from the rows its transaction has locked
+//! (`placing.rs` reads them in one statement and writes the outcome in another): each order in
+//! turn, exactly as if each were placed alone in that order — the stock, the spend and daily
+//! count of every grant, the agent's recent orders, the keys and quotes used, and the audit tip
+//! all move with each order placed before it.
+
+use std::collections::HashMap;
+
+use b2a_audit::{AuditEntry, Chain};
+use b2a_model::{Order, OrderId, Quote, Sku};
+
+use super::grant_rows::GrantRow;
+use super::{corrupt, decode, encode};
+use crate::enforce::{MAX_CHAIN, admit};
+use crate::orders::{check_stock, new_order, new_vault_ref, units_by_sku};
+use crate::{AgentStatus, GrantRecord, GrantState, LedgerError, PlaceOrder, Placed, order_placed};
+
+/// The rows a batch depends on, as its transaction locked and read them.
+#[derive(Default)]
+pub(super) struct Rows {
+    /// Idempotency keys already used, by (agent, key): fingerprint and the order's body.
+    pub(super) keys: HashMap<(String, String), (String, String)>,
+    /// Quotes by id: agent, body, the order it became.
+    pub(super) quotes: HashMap<String, (String, String, Option<String>)>,
+    /// Agents by id: whether suspended.
+    pub(super) suspended: HashMap<String, bool>,
+    /// Grants by `jti` and whether each has a daily limit.
+    pub(super) grants: HashMap<String, (GrantState, bool)>,
+    /// Stock on hand by SKU.
+    pub(super) stock: HashMap<String, i64>,
+    /// The audit chain's tip.
+    pub(super) tip: Option<(i64, String)>,
+    /// Orders per agent since the velocity rule's window began.
+    pub(super) recent: HashMap<String, u32>,
+}
+
+impl Rows {
+    /// Reads the JSON rows of grants ([`GrantRow`]).
+    pub(super) fn set_grants(&mut self, rows: Vec<GrantRow>) -> Result<(), LedgerError> {
+        for row in rows {
+            let (state, limited) = row.state()?;
+            self.grants
+                .insert(state.grant.jti.clone(), (state, limited));
+        }
+        Ok(())
+    }
+
+    /// The commands' grants the ledger does not hold yet (each once).
+    pub(super) fn missing_grants<'c>(&self, cmds: &[&'c PlaceOrder]) -> Vec<&'c GrantRecord> {
+        let mut missing: Vec<&GrantRecord> = Vec::new();
+        for cmd in cmds {
+            if !self.grants.contains_key(&cmd.grant.jti)
+                && !missing.iter().any(|g| g.jti == cmd.grant.jti)
+            {
+                missing.push(&cmd.grant);
+            }
+        }
+        missing
+    }
+
+    /// The grants with a daily limit, whose orders of the last 24 hours are to be counted.
+    pub(super) fn limited_grants(&self) -> Vec<&str> {
+        self.grants
+            .iter()
+            .filter(|(_, (_, limited))| *limited)
+            .map(|(jti, _)| jti.as_str())
+            .collect()
+    }
+
+    /// Sets the orders of the last 24 hours of grants.
+    pub(super) fn set_day_counts(&mut self, counts: Vec<(String, i64)>) {
+        for (jti, n) in counts {
+            if let Some((state, _)) = self.grants.get_mut(&jti) {
+                state.orders_last_24h = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+        }
+    }
+}
+
+/// A placed order's rows.
+pub(super) struct Placement {
+    pub(super) order: Order,
+    /// The order's serialized body.
+    pub(super) body: String,
+    pub(super) key: String,
+    pub(super) fingerprint: String,
+    /// The fulfilment details for the vault.
+    pub(super) details: Option<String>,
+    /// The grants charged.
+    pub(super) jtis: Vec<String>,
+}
+
+/// The outcome of a batch: each order's answer and what to write.
+pub(super) struct Outcome {
+    pub(super) answers: Vec<Result<Placed, LedgerError>>,
+    pub(super) placed: Vec<Placement>,
+    pub(super) entries: Vec<AuditEntry>,
+    /// Units taken per SKU.
+    pub(super) taken: Vec<(String, i64)>,
+}
+
+/// Decides every order of `cmds`, in turn, from `rows` (moved as each order is placed).
+pub(super) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, LedgerError> {
+    let mut chain = crate::records::chain_after(rows.tip.as_ref().map(|(s, h)| (*s, h.as_str())))?;
+    let mut out = Outcome {
+        answers: Vec::with_capacity(cmds.len()),
+        placed: Vec::new(),
+        entries: Vec::new(),
+        taken: Vec::new(),
+    };
+    // Orders of this batch by quote, and by (agent, key).
+    let mut ordered: HashMap<String, OrderId> = HashMap::new();
+    let mut keyed: HashMap<(String, String), usize> = HashMap::new();
+    for cmd in cmds {
+        let answer = decide_one(
+            cmd,
+            &mut rows,
+            &mut chain,
+            &mut ordered,
+            &mut keyed,
+            &mut out,
+        );
+        out.answers.push(answer);
+    }
+    let mut taken: HashMap<String, i64> = HashMap::new();
+    for p in &out.placed {
+        for line in &p.order.lines {
+            *taken.entry(line.sku.as_str().to_owned()).or_default() +=
+                i64::from(line.quantity.get());
+        }
+    }
+    out.taken = taken.into_iter().collect();
+    Ok(out)
+}
+
+fn decide_one(
+    cmd: &PlaceOrder,
+    rows: &mut Rows,
+    chain: &mut Chain,
+    ordered: &mut HashMap<String, OrderId>,
+    keyed: &mut HashMap<(String, String), usize>,
+    out: &mut Outcome,
+) -> Result<Placed, LedgerError> {
+    let key = (cmd.agent.as_str().to_owned(), cmd.idempotency_key.clone());
+    // The key's earlier use: committed before, or by an order of this batch.
+    if let Some((fingerprint, body)) = rows.keys.get(&key) {
+        if *fingerprint != cmd.fingerprint {
+            return Err(LedgerError::IdempotencyMismatch);
+        }
+        return Ok(Placed {
+            order: decode(body)?,
+            replayed: true,
+        });
+    }
+    if let Some(&i) = keyed.get(&key) {
+        let earlier = &out.placed[i];
+        if earlier.fingerprint != cmd.fingerprint {
+            return Err(LedgerError::IdempotencyMismatch);
+        }
+        return Ok(Placed {
+            order: earlier.order.clone(),
+            replayed: true,
+        });
+    }
+
+    let quote = orderable_quote(cmd, rows, ordered)?;
+    let links = grant_chain(cmd, rows)?;
+    if rows
+        .suspended
+        .get(cmd.agent.as_str())
+        .copied()
+        .unwrap_or(false)
+    {
+        return Err(LedgerError::AgentSuspended(cmd.agent.clone()));
+    }
+    for link in &links {
+        admit(link, quote.total)?;
+    }
+    let wanted = units_by_sku(&quote);
+    check_stock(&wanted, |sku: &Sku| rows.stock.get(sku.as_str()).copied())?;
+    let recent = match cmd.risk.max_orders_per_agent_per_hour {
+        Some(_) => rows.recent.get(cmd.agent.as_str()).copied().unwrap_or(0),
+        None => 0,
+    };
+
+    // Placed: the order, and everything it moves for the orders after it.
+    for (sku, n) in &wanted {
+        if let Some(level) = rows.stock.get_mut(sku.as_str()) {
+            *level -= i64::from(*n);
+        }
+    }
+    let mut order = new_order(quote, &links, cmd, recent);
+    if cmd.fulfilment.is_some() {
+        order.fulfilment_ref = Some(new_vault_ref());
+    }
+    let amount = u64::try_from(order.total.amount()).map_err(corrupt)?;
+    for link in &links {
+        if let Some((state, _)) = rows.grants.get_mut(&link.grant.jti) {
+            state.spent = state.spent.saturating_add(amount);
+            state.orders_last_24h = state.orders_last_24h.saturating_add(1);
+        }
+    }
+    *rows
+        .recent
+        .entry(cmd.agent.as_str().to_owned())
+        .or_default() += 1;
+    ordered.insert(order.quote_id.as_str().to_owned(), order.id.clone());
+    keyed.insert(key, out.placed.len());
+    out.entries
+        .push(chain.append(order_placed(&order, &cmd.credential)));
+    out.placed.push(Placement {
+        body: encode(&order)?,
+        key: cmd.idempotency_key.clone(),
+        fingerprint: cmd.fingerprint.clone(),
+        details: cmd.fulfilment.as_ref().map(|f| f.to_string()),
+        jtis: links.iter().map(|l| l.grant.jti.clone()).collect(),
+        order: order.clone(),
+    });
+    Ok(Placed {
+        order,
+        replayed: false,
+    })
+}
+
+/// The quote of `cmd`: made to its agent, accepted, not expired, not ordered yet (before, or
+/// by an order of this batch).
+fn orderable_quote(
+    cmd: &PlaceOrder,
+    rows: &Rows,
+    ordered: &HashMap<String, OrderId>,
+) -> Result<Quote, LedgerError> {
+    let found = rows
+        .quotes
+        .get(cmd.quote_id.as_str())
+        .filter(|(agent, _, _)| agent == cmd.agent.as_str());
+    let Some((_, body, order)) = found else {
+        return Err(LedgerError::QuoteNotFound(cmd.quote_id.clone()));
+    };
+    let ordered = match order {
+        Some(order) => Some(OrderId::parse(order.clone()).map_err(corrupt)?),
+        None => ordered.get(cmd.quote_id.as_str()).cloned(),
+    };
+    crate::orders::orderable_quote(cmd, body, ordered)
+}
+
+/// The states of the command's grant and of every grant it was exchanged from, nearest first.
+fn grant_chain(cmd: &PlaceOrder, rows: &Rows) -> Result<Vec<GrantState>, LedgerError> {
+    let mut links = Vec::new();
+    let mut next = Some(cmd.grant.jti.as_str());
+    while let Some(jti) = next {
+        if links.len() == MAX_CHAIN {
+            return Err(LedgerError::Corrupt(format!(
+                "token {} has more than {MAX_CHAIN} ancestors",
+                cmd.grant.jti
+            )));
+        }
+        let (state, _) = rows
+            .grants
+            .get(jti)
+            .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
+        next = state.grant.parent.as_deref();
+        links.push(state.clone());
+    }
+    Ok(links)
+}
+
+/// An agent's status as stored.
+pub(super) fn is_suspended(status: &str) -> bool {
+    status == AgentStatus::Suspended.as_str()
+}
