@@ -27,6 +27,7 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod jwk;
 pub mod merkle;
 pub mod verify;
 

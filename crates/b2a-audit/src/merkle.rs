@@ -156,6 +156,32 @@ pub fn consistency_ranges(old: u64, new: u64) -> Option<Vec<(u64, u64)>> {
     Some(ranges)
 }
 
+/// The inclusion proof of leaf `index` in the tree of `size` leaves, from the perfect nodes `node`
+/// gives (a log's node store): `None` when `index >= size` or a node is missing.
+pub fn inclusion_proof(
+    index: u64,
+    size: u64,
+    node: impl Fn(NodeId) -> Option<Hash>,
+) -> Option<Vec<Hash>> {
+    inclusion_ranges(index, size)?
+        .into_iter()
+        .map(|(start, end)| range_hash(start, end, &node))
+        .collect()
+}
+
+/// The consistency proof from the tree of `old` leaves to the tree of `new` leaves, from the
+/// perfect nodes `node` gives: `None` when `old > new` or a node is missing.
+pub fn consistency_proof(
+    old: u64,
+    new: u64,
+    node: impl Fn(NodeId) -> Option<Hash>,
+) -> Option<Vec<Hash>> {
+    consistency_ranges(old, new)?
+        .into_iter()
+        .map(|(start, end)| range_hash(start, end, &node))
+        .collect()
+}
+
 /// Checks that `leaf` is leaf `index` of the tree of `size` leaves whose root is `root`, with the
 /// inclusion `proof` (RFC 9162, section 2.1.3.2).
 pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> bool {
@@ -313,6 +339,66 @@ impl Frontier {
             .map(|c| <Hash>::try_from(c).ok())
             .collect::<Option<Vec<_>>>()?;
         Some(Self { size, nodes })
+    }
+}
+
+/// A log's tree held in memory: every perfect node, and the frontier. What a node store holds,
+/// for tools and tests that build a log without a database.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTree {
+    nodes: std::collections::HashMap<NodeId, Hash>,
+    frontier: Frontier,
+}
+
+impl MemoryTree {
+    /// The empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a leaf (its hash).
+    pub fn push(&mut self, leaf: Hash) {
+        self.nodes.extend(self.frontier.push(leaf));
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// The root of the whole tree.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    /// The root of the tree of the first `size` leaves; `None` beyond the tree.
+    pub fn root_at(&self, size: u64) -> Option<Hash> {
+        match size {
+            0 => Some(empty_root()),
+            n if n <= self.size() => range_hash(0, n, |id| self.node(id)),
+            _ => None,
+        }
+    }
+
+    /// A perfect node.
+    pub fn node(&self, id: NodeId) -> Option<Hash> {
+        self.nodes.get(&id).copied()
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of the first `size` leaves.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Option<Vec<Hash>> {
+        if size > self.size() {
+            return None;
+        }
+        inclusion_proof(index, size, |id| self.node(id))
+    }
+
+    /// The consistency proof from the first `old` leaves to the first `new`.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Option<Vec<Hash>> {
+        if new > self.size() {
+            return None;
+        }
+        consistency_proof(old, new, |id| self.node(id))
     }
 }
 
@@ -487,6 +573,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_memory_tree_proves_every_leaf_of_every_prefix_as_the_definitions_do() {
+        let all = leaves(100);
+        let mut tree = MemoryTree::new();
+        for leaf in &all {
+            tree.push(*leaf);
+        }
+        assert_eq!(tree.root(), mth(&all));
+        for size in 0..=all.len() {
+            let root = tree.root_at(size as u64).expect("a prefix");
+            assert_eq!(root, mth(&all[..size]));
+            for m in 0..size {
+                let proof = tree
+                    .inclusion_proof(m as u64, size as u64)
+                    .expect("in range");
+                assert_eq!(proof, path(m, &all[..size]), "m {m} size {size}");
+            }
+            for old in 1..size {
+                let proof = tree
+                    .consistency_proof(old as u64, size as u64)
+                    .expect("old < new");
+                assert_eq!(proof, subproof(old, &all[..size], true), "{old} -> {size}");
+            }
+        }
+        assert_eq!(tree.root_at(101), None);
+        assert_eq!(tree.inclusion_proof(3, 101), None);
+        assert_eq!(tree.consistency_proof(3, 101), None);
     }
 
     #[test]

@@ -53,6 +53,44 @@ pub(crate) enum Command {
     /// audited.
     #[command(subcommand)]
     Stock(StockCommand),
+    /// Check an exported audit log or a proof bundle offline, trusting neither the gateway nor
+    /// its database: only the brand's audit key (see docs/audit.md).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Verify an exported log: recompute the Merkle tree from the entries, check every
+    /// checkpoint's signature and that the entries up to its size hash to its root. Names the
+    /// first entry altered, removed, moved or inserted; exits 1 when anything is wrong.
+    Verify(AuditVerifyArgs),
+    /// Verify a proof bundle on its own: the checkpoint's signature, then each entry's inclusion
+    /// proof up to the checkpoint's root. Exits 1 when anything is wrong.
+    VerifyBundle(AuditBundleArgs),
+}
+
+/// Flags of `audit verify`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditVerifyArgs {
+    /// The export directory: `entries.jsonl` (one entry per line, in RFC 8785 form, in order)
+    /// and `checkpoints.json` (the signed checkpoints).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// The audit key: a JWK Set (the gateway's /.well-known/jwks.json) or one JWK.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+}
+
+/// Flags of `audit verify-bundle`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditBundleArgs {
+    /// The bundle (JSON).
+    #[arg(value_name = "FILE")]
+    pub(crate) bundle: PathBuf,
+    /// The audit key: a JWK Set (the gateway's /.well-known/jwks.json) or one JWK.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
         Command::Pricing(cmd) => pricing(cmd, file).await,
         Command::Stock(StockCommand::Import(args)) => stock_import(args, file).await,
+        Command::Audit(cmd) => crate::audit::run(cmd),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `b2a`: the Brand-to-Agent gateway.
 #![allow(clippy::print_stdout)]
 
+mod audit;
 mod catalog;
 mod cli;
 mod commands;
