@@ -524,23 +524,27 @@ use store_entries_ctes;
 /// parameters.
 fn bind_entries<'q>(
     query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
-    entries: &[AuditEntry],
+    entries: &'q [AuditEntry],
 ) -> Result<sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>, Fail> {
     let seqs = entries
         .iter()
         .map(|e| i64::try_from(e.seq).map_err(corrupt))
         .collect::<Result<Vec<i64>, LedgerError>>()?;
-    let column = |f: fn(&AuditEntry) -> String| entries.iter().map(f).collect::<Vec<String>>();
     Ok(query
         .bind(seqs)
-        .bind(column(|e| e.record.at.clone()))
-        .bind(column(|e| e.record.actor.clone()))
-        .bind(column(|e| e.record.credential.clone()))
-        .bind(column(|e| e.record.action.clone()))
-        .bind(column(|e| e.record.subject.clone()))
-        .bind(column(|e| e.record.details.to_string()))
-        .bind(column(|e| e.prev_hash.clone()))
-        .bind(column(|e| e.hash.clone())))
+        .bind(column(entries, |e| e.record.at.as_str()))
+        .bind(column(entries, |e| e.record.actor.as_str()))
+        .bind(column(entries, |e| e.record.credential.as_str()))
+        .bind(column(entries, |e| e.record.action.as_str()))
+        .bind(column(entries, |e| e.record.subject.as_str()))
+        .bind(column(entries, |e| e.record.details.to_string()))
+        .bind(column(entries, |e| e.prev_hash.as_str()))
+        .bind(column(entries, |e| e.hash.as_str())))
+}
+
+/// One column of `rows`, as an array parameter.
+fn column<'r, R, T>(rows: &'r [R], value: impl Fn(&'r R) -> T) -> Vec<T> {
+    rows.iter().map(value).collect()
 }
 
 /// Appends `record` to the audit chain inside `conn`'s transaction: locks `audit_head` and reads

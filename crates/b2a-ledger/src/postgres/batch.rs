@@ -95,8 +95,6 @@ pub(super) struct Outcome {
     pub(super) answers: Vec<Result<Placed, LedgerError>>,
     pub(super) placed: Vec<Placement>,
     pub(super) entries: Vec<AuditEntry>,
-    /// Units taken per SKU.
-    pub(super) taken: Vec<(String, i64)>,
 }
 
 /// Decides every order of `cmds`, in turn, from `rows` (moved as each order is placed).
@@ -106,7 +104,6 @@ pub(super) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, Le
         answers: Vec::with_capacity(cmds.len()),
         placed: Vec::new(),
         entries: Vec::new(),
-        taken: Vec::new(),
     };
     // Orders of this batch by quote, and by (agent, key).
     let mut ordered: HashMap<String, OrderId> = HashMap::new();
@@ -122,14 +119,6 @@ pub(super) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, Le
         );
         out.answers.push(answer);
     }
-    let mut taken: HashMap<String, i64> = HashMap::new();
-    for p in &out.placed {
-        for line in &p.order.lines {
-            *taken.entry(line.sku.as_str().to_owned()).or_default() +=
-                i64::from(line.quantity.get());
-        }
-    }
-    out.taken = taken.into_iter().collect();
     Ok(out)
 }
 

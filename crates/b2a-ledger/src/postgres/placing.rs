@@ -33,7 +33,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use super::batch::{self, Outcome, Placement, Rows};
 use super::grant_rows::GrantRow;
 use super::{
-    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, bind_entries, corrupt, db, decode, grant_rows,
+    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, bind_entries, column, corrupt, db, decode, grant_rows,
     retrying, sqlstate, store_entries_ctes,
 };
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
@@ -470,18 +470,24 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
         .copied()
         .filter(|p| p.details.is_some())
         .collect();
+    let mut taken: HashMap<&str, i64> = HashMap::new();
     let mut demand: HashMap<(&str, i64), i64> = HashMap::new();
     let mut spend: Vec<(&str, &Order)> = Vec::new();
     for p in &placed {
         let hour = crate::offers::hour_of(p.order.created_at);
         for line in &p.order.lines {
-            *demand.entry((line.sku.as_str(), hour)).or_default() += i64::from(line.quantity.get());
+            let units = i64::from(line.quantity.get());
+            *taken.entry(line.sku.as_str()).or_default() += units;
+            *demand.entry((line.sku.as_str(), hour)).or_default() += units;
         }
         spend.extend(p.jtis.iter().map(|jti| (jti.as_str(), &p.order)));
     }
+    let taken: Vec<(&str, i64)> = taken.into_iter().collect();
     let demand: Vec<((&str, i64), i64)> = demand.into_iter().collect();
     let time = |o: &Order| o.created_at.unix_timestamp();
-    let principal = |o: &Order| o.principal.as_ref().map(|p| p.as_str().to_owned());
+    fn principal(o: &Order) -> Option<&str> {
+        o.principal.as_ref().map(|p| p.as_str())
+    }
     bind_entries(sqlx::query(WRITES), &outcome.entries)?
         .bind(column(&placed, |p| p.order.id.as_str()))
         .bind(column(&placed, |p| p.order.agent.as_str()))
@@ -497,8 +503,8 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
         .bind(column(&vaulted, |p| principal(&p.order)))
         .bind(column(&vaulted, |p| p.details.as_deref()))
         .bind(column(&vaulted, |p| time(&p.order)))
-        .bind(column(&outcome.taken, |(sku, _)| sku.as_str()))
-        .bind(column(&outcome.taken, |(_, n)| *n))
+        .bind(column(&taken, |(sku, _)| *sku))
+        .bind(column(&taken, |(_, n)| *n))
         .bind(column(&demand, |((sku, _), _)| *sku))
         .bind(column(&demand, |((_, hour), _)| *hour))
         .bind(column(&demand, |(_, n)| *n))
@@ -513,9 +519,4 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
         .await
         .map_err(db)?;
     Ok(())
-}
-
-/// One column of `rows`, as an array parameter.
-fn column<'r, R, T>(rows: &'r [R], value: impl Fn(&'r R) -> T) -> Vec<T> {
-    rows.iter().map(value).collect()
 }
