@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::LedgerError;
+use crate::codec::{corrupt, decode, instant};
+
 /// Whether a registered agent's tokens work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,12 +131,59 @@ pub enum Refusal {
     AgentSuspended,
 }
 
-/// Whether loading a grant counts its orders of the last 24 hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DayCount {
-    /// Always: the grant's state is shown (introspection, revocation).
-    Always,
-    /// Only when the grant limits its orders per day: an order is being checked, and a grant
-    /// without that limit does not need them (the count grows with the grant's orders).
-    WhenLimited,
+/// A grant's row as read (`jti`, `parent`, `agent`, `role`, `principal`, `limits`, `issued_at`,
+/// `expires_at`, `revoked_at`, `spent`, `max_per_day`), from its columns or as a JSON array.
+#[derive(Deserialize)]
+pub(crate) struct GrantRow(
+    pub(crate) String,
+    pub(crate) Option<String>,
+    pub(crate) String,
+    pub(crate) String,
+    pub(crate) Option<String>,
+    pub(crate) String,
+    pub(crate) i64,
+    pub(crate) i64,
+    pub(crate) Option<i64>,
+    pub(crate) i64,
+    pub(crate) Option<i64>,
+);
+
+impl GrantRow {
+    /// The grant's state (no orders counted in the last 24 hours) and whether it has a daily
+    /// limit.
+    pub(crate) fn state(self) -> Result<(GrantState, bool), LedgerError> {
+        let GrantRow(
+            jti,
+            parent,
+            agent,
+            role,
+            principal,
+            limits,
+            issued,
+            expires,
+            revoked,
+            spent,
+            per_day,
+        ) = self;
+        let grant = GrantRecord {
+            jti,
+            parent,
+            agent: AgentId::parse(agent).map_err(corrupt)?,
+            role: role.parse().map_err(corrupt)?,
+            principal: principal
+                .map(Principal::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            limits: decode(&limits)?,
+            issued_at: instant(issued)?,
+            expires_at: instant(expires)?,
+        };
+        let state = GrantState {
+            grant,
+            revoked_at: revoked.map(instant).transpose()?,
+            spent: u64::try_from(spent).map_err(corrupt)?,
+            orders_last_24h: 0,
+        };
+        Ok((state, per_day.is_some()))
+    }
 }

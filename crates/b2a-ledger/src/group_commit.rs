@@ -5,12 +5,12 @@
 //! that serialize orders (SQLite's one writer; on PostgreSQL the audit log's head, a grant's
 //! row, a SKU's stock) for the length of its own flush. Orders are therefore placed by one task
 //! per ledger handle, which takes every order waiting (up to [`MAX_BATCH`]) and places them one
-//! after the other in one transaction, each in its own savepoint, then commits once.
+//! after the other in one transaction (decided in memory, `batch.rs`), then commits once.
 //!
 //! - Each order sees the ones before it in its batch (stock, budgets, idempotency keys, the
 //!   audit log), exactly as if each had committed alone, in the order they arrived.
-//! - An order refused (no stock, over budget, …) rolls back to its savepoint: the batch goes on
-//!   without it, and its caller gets its error.
+//! - An order refused (no stock, over budget, …) writes nothing: the batch goes on without it,
+//!   and its caller gets its error.
 //! - No caller hears of its order before the batch's commit returned: an acknowledged order is
 //!   on disk. Should the commit fail, every caller of the batch gets the storage error, and none
 //!   of its orders exists (refusals included: they were decided against orders that did not

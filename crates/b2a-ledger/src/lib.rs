@@ -14,6 +14,8 @@
 //!   grant's `total`, nor place more than `max_orders_per_day` in 24 hours, under any
 //!   concurrency; a revoked grant or a suspended agent places nothing.
 
+mod batch;
+mod codec;
 mod enforce;
 mod grants;
 mod group_commit;

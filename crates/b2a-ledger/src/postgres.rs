@@ -1,4 +1,3 @@
-mod batch;
 mod grant_rows;
 mod offers;
 mod orders;
@@ -22,7 +21,7 @@ use time::OffsetDateTime;
 
 use self::placing::Placer;
 use self::trust::TrustWatch;
-use crate::grants::DayCount;
+use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
@@ -150,22 +149,6 @@ fn db(e: sqlx::Error) -> Fail {
 
 fn storage(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Storage(e.to_string())
-}
-
-fn corrupt(e: impl std::fmt::Display) -> LedgerError {
-    LedgerError::Corrupt(e.to_string())
-}
-
-fn instant(unix: i64) -> Result<OffsetDateTime, LedgerError> {
-    OffsetDateTime::from_unix_timestamp(unix).map_err(corrupt)
-}
-
-fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, LedgerError> {
-    serde_json::from_str(body).map_err(corrupt)
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Result<String, LedgerError> {
-    serde_json::to_string(value).map_err(corrupt)
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or has failed [`ATTEMPTS`] times on a
@@ -461,7 +444,7 @@ impl PostgresLedger {
     ) -> Result<GrantRecord, Fail> {
         let mut tx = self.begin().await?;
         grant_rows::lock(&mut tx, &[jti]).await?;
-        let state = grant_rows::state(&mut tx, jti, now, DayCount::Always)
+        let state = grant_rows::state(&mut tx, jti, now)
             .await?
             .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
         if state.revoked_at.is_some() {
@@ -949,7 +932,7 @@ impl Ledger for PostgresLedger {
         now: OffsetDateTime,
     ) -> Result<Option<GrantState>, LedgerError> {
         let mut conn = self.pool.acquire().await.map_err(storage)?;
-        Ok(grant_rows::state(&mut conn, jti, now, DayCount::Always).await?)
+        Ok(grant_rows::state(&mut conn, jti, now).await?)
     }
 
     async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {

@@ -1,7 +1,16 @@
+/// The last entry of the audit log (`seq`, `hash`; no row when empty); a macro so that the
+/// order's context query can include it as a subquery in its static text.
+macro_rules! audit_tip_sql {
+    () => {
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+    };
+}
+
 mod grant_rows;
 mod marker;
 mod offers;
 mod orders;
+mod placing;
 mod registry;
 mod script;
 
@@ -20,10 +29,8 @@ use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
 use self::script::Script;
-use crate::enforce::admit;
-use crate::grants::DayCount;
-use crate::group_commit::{Answer, Job, OrderWriter, PlaceBatch, fail_all};
-use crate::orders::new_order;
+use crate::codec::{corrupt, decode, encode, instant};
+use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
     policy_changed, quote_accepted, quote_countered, stock_set,
@@ -31,7 +38,7 @@ use crate::records::{
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
     NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
-    SkuCost, StoredPolicy, TrustSnapshot, order_placed, quote_created,
+    SkuCost, StoredPolicy, TrustSnapshot, quote_created,
 };
 
 /// The endpoint idempotency keys of order creation are scoped to.
@@ -70,14 +77,6 @@ fn storage(e: sqlx::Error) -> LedgerError {
     LedgerError::Storage(e.to_string())
 }
 
-fn corrupt(e: impl std::fmt::Display) -> LedgerError {
-    LedgerError::Corrupt(e.to_string())
-}
-
-fn instant(unix: i64) -> Result<OffsetDateTime, LedgerError> {
-    OffsetDateTime::from_unix_timestamp(unix).map_err(corrupt)
-}
-
 impl SqliteLedger {
     /// Opens (creating if needed) the ledger file at `path` and applies the migrations it lacks.
     pub async fn open(path: &Path) -> Result<Self, LedgerError> {
@@ -105,7 +104,7 @@ impl SqliteLedger {
             .map_err(storage)?;
         let marker = TrustMarker::beside(path)?;
         Ok(Self {
-            orders: OrderWriter::start(Batches(writer.clone())),
+            orders: OrderWriter::start(placing::Batches(writer.clone())),
             writer,
             reader,
             marker,
@@ -163,14 +162,6 @@ async fn append(
     Ok(entry)
 }
 
-/// The last entry of the audit log (`seq`, `hash`; no row when empty); a macro so that the
-/// order's context query can include it as a subquery in its static text.
-macro_rules! audit_tip_sql {
-    () => {
-        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-    };
-}
-
 /// The tip of the audit chain, as `conn`'s transaction sees it.
 async fn audit_tip(conn: &mut SqliteConnection) -> Result<Chain, LedgerError> {
     let tip: Option<(i64, String)> = sqlx::query_as(audit_tip_sql!())
@@ -198,14 +189,6 @@ fn add_entry(script: &mut Script, entry: &AuditEntry) -> Result<(), LedgerError>
         .bind(entry.prev_hash.as_str())
         .bind(entry.hash.as_str());
     Ok(())
-}
-
-fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, LedgerError> {
-    serde_json::from_str(body).map_err(corrupt)
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Result<String, LedgerError> {
-    serde_json::to_string(value).map_err(corrupt)
 }
 
 #[async_trait]
@@ -668,7 +651,7 @@ impl Ledger for SqliteLedger {
         now: OffsetDateTime,
     ) -> Result<GrantRecord, LedgerError> {
         let mut tx = self.begin().await?;
-        let state = grant_rows::state(&mut tx, jti, now, DayCount::Always)
+        let state = grant_rows::state(&mut tx, jti, now)
             .await?
             .ok_or_else(|| LedgerError::GrantNotFound(jti.to_owned()))?;
         if state.revoked_at.is_some() {
@@ -685,7 +668,7 @@ impl Ledger for SqliteLedger {
         jti: &str,
         now: OffsetDateTime,
     ) -> Result<Option<GrantState>, LedgerError> {
-        grant_rows::state(&mut *self.read().await?, jti, now, DayCount::Always).await
+        grant_rows::state(&mut *self.read().await?, jti, now).await
     }
 
     async fn trust_snapshot(&self, now: OffsetDateTime) -> Result<TrustSnapshot, LedgerError> {
@@ -699,305 +682,4 @@ impl Ledger for SqliteLedger {
     fn trust_stamp(&self) -> u64 {
         self.marker.stamp()
     }
-}
-
-/// Places batches of orders through the writer pool (see `group_commit`).
-struct Batches(SqlitePool);
-
-#[async_trait]
-impl PlaceBatch for Batches {
-    async fn place_batch(&self, batch: Vec<Job>) {
-        let mut tx = match self.0.begin_with("BEGIN IMMEDIATE").await {
-            Ok(tx) => tx,
-            Err(e) => return fail_all(batch, &storage(e)),
-        };
-        let mut answers = Vec::with_capacity(batch.len());
-        for job in &batch {
-            match place_in(&mut tx, &job.cmd).await {
-                Ok(answer) => answers.push(answer),
-                Err(broken) => return fail_all(batch, &broken),
-            }
-        }
-        if let Err(e) = tx.commit().await {
-            return fail_all(batch, &storage(e));
-        }
-        for (job, answer) in batch.into_iter().zip(answers) {
-            job.answer(answer);
-        }
-    }
-}
-
-/// The savepoint an order's writes are made under, inside its batch's transaction.
-const SAVEPOINT: &str = "SAVEPOINT place_order";
-
-/// Places `cmd` inside `conn`'s transaction (one order of a batch: see `group_commit`): the
-/// order's answer, or the error that leaves the transaction unusable. Its writes are made under
-/// a savepoint, rolled back if the order is refused after its first write.
-async fn place_in(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Answer, LedgerError> {
-    let mut opened = false;
-    let answer = place(&mut *conn, cmd, &mut opened).await;
-    if answer.is_err() && opened {
-        sqlx::raw_sql("ROLLBACK TO place_order; RELEASE place_order")
-            .execute(conn)
-            .await
-            .map_err(storage)?;
-    }
-    Ok(answer)
-}
-
-/// [`place_in`] in few trips to SQLite's thread: what the order depends on in one query, the
-/// grant chain, the savepoint with the stock, then every write and the savepoint's release in
-/// one script. `opened` tells whether the savepoint was opened.
-async fn place(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-    opened: &mut bool,
-) -> Result<Placed, LedgerError> {
-    let context = OrderContext::load(&mut *conn, cmd).await?;
-    if let Some(order) = context.replayed(&mut *conn, cmd).await? {
-        return Ok(Placed {
-            order,
-            replayed: true,
-        });
-    }
-    let quote = context.orderable_quote(cmd)?;
-    let chain = authorized_chain(&mut *conn, cmd, &quote, context.suspended, opened).await?;
-    take_stock(&mut *conn, &quote, opened).await?;
-
-    // The order (held for approval when a grant's threshold or a risk rule says so), its
-    // fulfilment details in the vault, the quote's link, the spend under every grant of the
-    // chain, the key, its first event and the audit entry, committed together.
-    let last_hour = match cmd.risk.max_orders_per_agent_per_hour {
-        Some(_) => {
-            orders::placed_since(&mut *conn, &cmd.agent, cmd.now - time::Duration::HOUR).await?
-        }
-        None => 0,
-    };
-    let mut order = new_order(quote, &chain, cmd, last_hour);
-    if let Some(details) = &cmd.fulfilment {
-        order.fulfilment_ref = Some(orders::store_fulfilment(&mut *conn, &order, details).await?);
-    }
-    let entry = context
-        .chain
-        .clone()
-        .append(order_placed(&order, &cmd.credential));
-    let mut writes = Script::default();
-    add_order(&mut writes, &order)?;
-    orders::add_event(
-        &mut writes,
-        &order.id,
-        order.status,
-        None,
-        &format!("agent:{}", order.agent),
-        order.status_reason.as_deref(),
-        cmd.now,
-    );
-    for line in &order.lines {
-        offers::add_activity(&mut writes, &line.sku, line.quantity.get(), None, cmd.now);
-    }
-    grant_rows::add_spend(&mut writes, &chain, &order);
-    add_key(&mut writes, cmd, &order);
-    add_entry(&mut writes, &entry)?;
-    writes.statement("RELEASE place_order");
-    writes.run(conn).await?;
-    *opened = false;
-    Ok(Placed {
-        order,
-        replayed: false,
-    })
-}
-
-/// What an order depends on, read in one query: an earlier use of its idempotency key, its
-/// quote (and whether it was ordered), whether its agent is suspended, the audit chain's tip.
-struct OrderContext {
-    /// The key's fingerprint and the order it placed.
-    key: Option<(String, String)>,
-    /// The quote's body and the order it became, if it was found for this agent.
-    quote: Option<(String, Option<String>)>,
-    suspended: bool,
-    chain: Chain,
-}
-
-impl OrderContext {
-    async fn load(conn: &mut SqliteConnection, cmd: &PlaceOrder) -> Result<Self, LedgerError> {
-        let row = sqlx::query(concat!(
-            "SELECT k.fingerprint, k.order_id, q.body, q.order_id,
-                    EXISTS (SELECT 1 FROM agents a WHERE a.id = ?1 AND a.status = 'suspended'),
-                    t.seq, t.hash
-             FROM (SELECT 1)
-             LEFT JOIN idempotency_keys k ON k.agent = ?1 AND k.endpoint = ?2 AND k.key = ?3
-             LEFT JOIN quotes q ON q.id = ?4 AND q.agent = ?1
-             LEFT JOIN (",
-            audit_tip_sql!(),
-            ") t"
-        ))
-        .bind(cmd.agent.as_str())
-        .bind(ORDERS_ENDPOINT)
-        .bind(&cmd.idempotency_key)
-        .bind(cmd.quote_id.as_str())
-        .fetch_one(conn)
-        .await
-        .map_err(storage)?;
-        let tip = row
-            .get::<Option<i64>, _>(5)
-            .map(|seq| (seq, row.get::<&str, _>(6)));
-        let chain = crate::records::chain_after(tip)?;
-        Ok(Self {
-            key: row
-                .get::<Option<String>, _>(0)
-                .map(|f| (f, row.get::<String, _>(1))),
-            quote: row
-                .get::<Option<String>, _>(2)
-                .map(|body| (body, row.get::<Option<String>, _>(3))),
-            suspended: row.get(4),
-            chain,
-        })
-    }
-
-    /// The order an earlier request with the same idempotency key placed, if any; the same key
-    /// with another body is refused.
-    async fn replayed(
-        &self,
-        conn: &mut SqliteConnection,
-        cmd: &PlaceOrder,
-    ) -> Result<Option<Order>, LedgerError> {
-        let Some((fingerprint, order_id)) = &self.key else {
-            return Ok(None);
-        };
-        if *fingerprint != cmd.fingerprint {
-            return Err(LedgerError::IdempotencyMismatch);
-        }
-        let body: String = sqlx::query_scalar("SELECT body FROM orders WHERE id = ?")
-            .bind(order_id)
-            .fetch_one(conn)
-            .await
-            .map_err(storage)?;
-        decode(&body).map(Some)
-    }
-
-    /// The quote of `cmd`: made to its agent, accepted, not expired, not ordered yet.
-    fn orderable_quote(&self, cmd: &PlaceOrder) -> Result<Quote, LedgerError> {
-        let Some((body, order)) = &self.quote else {
-            return Err(LedgerError::QuoteNotFound(cmd.quote_id.clone()));
-        };
-        let ordered = order
-            .as_ref()
-            .map(|o| OrderId::parse(o.clone()))
-            .transpose()
-            .map_err(corrupt)?;
-        crate::orders::orderable_quote(cmd, body, ordered)
-    }
-}
-
-/// The grants the order of `quote` is charged to — the command's grant (recorded if new) and
-/// its ancestors — once the agent is not suspended and every one of them admits the order.
-async fn authorized_chain(
-    conn: &mut SqliteConnection,
-    cmd: &PlaceOrder,
-    quote: &Quote,
-    suspended: bool,
-    opened: &mut bool,
-) -> Result<Vec<GrantState>, LedgerError> {
-    let jti = &cmd.grant.jti;
-    let chain = match grant_rows::chain(&mut *conn, jti, cmd.now).await {
-        Err(LedgerError::GrantNotFound(missing)) if missing == *jti => {
-            sqlx::raw_sql(SAVEPOINT)
-                .execute(&mut *conn)
-                .await
-                .map_err(storage)?;
-            *opened = true;
-            grant_rows::insert(&mut *conn, &cmd.grant).await?;
-            grant_rows::chain(&mut *conn, jti, cmd.now).await?
-        }
-        found => found?,
-    };
-    if suspended {
-        return Err(LedgerError::AgentSuspended(cmd.agent.clone()));
-    }
-    for link in &chain {
-        admit(link, quote.total)?;
-    }
-    Ok(chain)
-}
-
-/// Opens the order's savepoint (unless open) and takes the stock of every line: a conditional
-/// decrement per line, in one script; any shortfall is an error, and the caller rolls the
-/// savepoint back.
-async fn take_stock(
-    conn: &mut SqliteConnection,
-    quote: &Quote,
-    opened: &mut bool,
-) -> Result<(), LedgerError> {
-    let mut script = Script::default();
-    if !*opened {
-        script.statement(SAVEPOINT);
-    }
-    for line in &quote.lines {
-        let wanted = i64::from(line.quantity.get());
-        script
-            .statement(
-                "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ? AND on_hand >= ? RETURNING 1",
-            )
-            .bind(wanted)
-            .bind(line.sku.as_str())
-            .bind(wanted);
-    }
-    *opened = true;
-    if script.returned(&mut *conn).await? == quote.lines.len() {
-        return Ok(());
-    }
-    // Which SKU is short, as the stock stood before this order.
-    sqlx::raw_sql("ROLLBACK TO place_order")
-        .execute(&mut *conn)
-        .await
-        .map_err(storage)?;
-    let wanted = crate::orders::units_by_sku(quote);
-    let mut levels = Vec::with_capacity(wanted.len());
-    for &(sku, _) in &wanted {
-        let available: Option<i64> = sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = ?")
-            .bind(sku.as_str())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage)?;
-        levels.push((sku, available));
-    }
-    crate::orders::check_stock(&wanted, |sku| {
-        levels.iter().find(|(s, _)| *s == sku).and_then(|(_, n)| *n)
-    })?;
-    Err(LedgerError::Corrupt(
-        "a stock decrement failed with enough stock on hand".to_owned(),
-    ))
-}
-
-/// Stores `order` and links its quote to it, as statements of `script`.
-fn add_order(script: &mut Script, order: &Order) -> Result<(), LedgerError> {
-    script
-        .statement(
-            "INSERT INTO orders (id, agent, quote_id, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(order.id.as_str())
-        .bind(order.agent.as_str())
-        .bind(order.quote_id.as_str())
-        .bind(order.status.as_str())
-        .bind(encode(order)?)
-        .bind(order.created_at.unix_timestamp())
-        .statement("UPDATE quotes SET order_id = ? WHERE id = ?")
-        .bind(order.id.as_str())
-        .bind(order.quote_id.as_str());
-    Ok(())
-}
-
-/// Remembers that `cmd`'s idempotency key placed `order`, as a statement of `script`.
-fn add_key(script: &mut Script, cmd: &PlaceOrder, order: &Order) {
-    script
-        .statement(
-            "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(cmd.agent.as_str())
-        .bind(ORDERS_ENDPOINT)
-        .bind(cmd.idempotency_key.as_str())
-        .bind(cmd.fingerprint.as_str())
-        .bind(order.id.as_str())
-        .bind(cmd.now.unix_timestamp());
 }

@@ -3,15 +3,14 @@
 
 use std::collections::HashSet;
 
-use b2a_model::{AgentId, Principal};
-use serde::Deserialize;
+use b2a_model::Principal;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 
-use super::{Fail, corrupt, db, decode, encode, instant};
+use super::{Fail, corrupt, db, encode};
 use crate::enforce::{DAY_SECONDS, saturating};
-use crate::grants::DayCount;
+use crate::grants::GrantRow;
 use crate::{Actor, GrantRecord, GrantState, LedgerError};
 
 /// How long after its expiry a revoked token stays in the trust snapshot: verifiers accept
@@ -56,25 +55,20 @@ pub(super) async fn lock(conn: &mut PgConnection, jtis: &[&str]) -> Result<(), F
     Ok(())
 }
 
-/// The grant `jti` with its spend and its orders in the 24 hours before `now` (counted as
-/// `count` says).
+/// The grant `jti` with its spend and its orders in the 24 hours before `now`.
 pub(super) async fn state(
     conn: &mut PgConnection,
     jti: &str,
     now: OffsetDateTime,
-    count: DayCount,
 ) -> Result<Option<GrantState>, Fail> {
     let row = sqlx::query(
         "SELECT jti, parent, agent, role, principal, limits, issued_at, expires_at, revoked_at,
                 g.spent,
-                CASE WHEN $3 OR g.max_per_day IS NOT NULL
-                     THEN (SELECT COUNT(*) FROM grant_spend s WHERE s.jti = g.jti AND s.at > $2)
-                     ELSE 0 END
+                (SELECT COUNT(*) FROM grant_spend s WHERE s.jti = g.jti AND s.at > $2)
          FROM grants g WHERE g.jti = $1",
     )
     .bind(jti)
     .bind(now.unix_timestamp() - DAY_SECONDS)
-    .bind(matches!(count, DayCount::Always))
     .fetch_optional(conn)
     .await
     .map_err(db)?;
@@ -135,61 +129,4 @@ fn state_from_row(r: &PgRow) -> Result<GrantState, LedgerError> {
     let (mut state, _) = row.state()?;
     state.orders_last_24h = u32::try_from(r.get::<i64, _>(10)).map_err(corrupt)?;
     Ok(state)
-}
-
-/// A grant's row as read (`jti`, `parent`, `agent`, `role`, `principal`, `limits`, `issued_at`,
-/// `expires_at`, `revoked_at`, `spent`, `max_per_day`), from its columns or as a JSON array.
-#[derive(Deserialize)]
-pub(super) struct GrantRow(
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-    Option<i64>,
-);
-
-impl GrantRow {
-    /// The grant's state (no orders counted in the last 24 hours) and whether it has a daily
-    /// limit.
-    pub(super) fn state(self) -> Result<(GrantState, bool), LedgerError> {
-        let GrantRow(
-            jti,
-            parent,
-            agent,
-            role,
-            principal,
-            limits,
-            issued,
-            expires,
-            revoked,
-            spent,
-            per_day,
-        ) = self;
-        let grant = GrantRecord {
-            jti,
-            parent,
-            agent: AgentId::parse(agent).map_err(corrupt)?,
-            role: role.parse().map_err(corrupt)?,
-            principal: principal
-                .map(Principal::parse)
-                .transpose()
-                .map_err(corrupt)?,
-            limits: decode(&limits)?,
-            issued_at: instant(issued)?,
-            expires_at: instant(expires)?,
-        };
-        let state = GrantState {
-            grant,
-            revoked_at: revoked.map(instant).transpose()?,
-            spent: u64::try_from(spent).map_err(corrupt)?,
-            orders_last_24h: 0,
-        };
-        Ok((state, per_day.is_some()))
-    }
 }

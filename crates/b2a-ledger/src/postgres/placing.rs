@@ -23,20 +23,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use std::collections::HashMap;
 
 use b2a_model::Order;
 
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 
-use super::batch::{self, Outcome, Placement, Rows};
-use super::grant_rows::GrantRow;
 use super::{
     Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, bind_entries, column, corrupt, db, decode, grant_rows,
     retrying, sqlstate, store_entries_ctes,
 };
+use crate::batch::{self, Outcome, Placement, Rows};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
+use crate::grants::GrantRow;
 use crate::group_commit::{Answer, Job, PlaceBatch};
 use crate::{LedgerError, PlaceOrder};
 
@@ -171,17 +170,10 @@ impl Placer {
         if !outcome.placed.is_empty() {
             write(&mut *conn, &outcome).await?;
         }
-        // A grant recorded for orders that were all refused is not kept: a refusal records
-        // nothing.
-        recorded.retain(|jti| {
-            !outcome
-                .placed
-                .iter()
-                .any(|p| p.jtis.iter().any(|j| j == jti))
-        });
-        if !recorded.is_empty() {
+        let unused = outcome.unused(recorded);
+        if !unused.is_empty() {
             sqlx::query("DELETE FROM grants WHERE jti = ANY($1)")
-                .bind(&recorded)
+                .bind(&unused)
                 .execute(&mut *conn)
                 .await
                 .map_err(db)?;
@@ -470,20 +462,11 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
         .copied()
         .filter(|p| p.details.is_some())
         .collect();
-    let mut taken: HashMap<&str, i64> = HashMap::new();
-    let mut demand: HashMap<(&str, i64), i64> = HashMap::new();
-    let mut spend: Vec<(&str, &Order)> = Vec::new();
-    for p in &placed {
-        let hour = crate::offers::hour_of(p.order.created_at);
-        for line in &p.order.lines {
-            let units = i64::from(line.quantity.get());
-            *taken.entry(line.sku.as_str()).or_default() += units;
-            *demand.entry((line.sku.as_str(), hour)).or_default() += units;
-        }
-        spend.extend(p.jtis.iter().map(|jti| (jti.as_str(), &p.order)));
-    }
-    let taken: Vec<(&str, i64)> = taken.into_iter().collect();
-    let demand: Vec<((&str, i64), i64)> = demand.into_iter().collect();
+    let batch::Totals {
+        taken,
+        demand,
+        spend,
+    } = outcome.totals();
     let time = |o: &Order| o.created_at.unix_timestamp();
     fn principal(o: &Order) -> Option<&str> {
         o.principal.as_ref().map(|p| p.as_str())

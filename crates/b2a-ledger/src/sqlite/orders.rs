@@ -1,29 +1,13 @@
 //! Orders after placement: events, the vault, lists, transitions and their releases (tables
 //! `order_events` and `vault`).
 
-use b2a_model::{AgentId, Order, OrderId, OrderStatus, Sku, Transition};
+use b2a_model::{Order, OrderId, OrderStatus, Sku, Transition};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::script::Script;
 use super::{corrupt, decode, encode, instant, storage};
 use crate::{LedgerError, OrderEvent};
-
-/// Orders `agent` placed since `since`.
-pub(super) async fn placed_since(
-    conn: &mut SqliteConnection,
-    agent: &AgentId,
-    since: OffsetDateTime,
-) -> Result<u32, LedgerError> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE agent = ? AND created_at >= ?")
-            .bind(agent.as_str())
-            .bind(since.unix_timestamp())
-            .fetch_one(conn)
-            .await
-            .map_err(storage)?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
 
 /// Appends the next event of `order`.
 pub(super) async fn append_event(
@@ -92,26 +76,6 @@ pub(super) async fn events(
             })
         })
         .collect()
-}
-
-/// Stores fulfilment details in the vault; returns their reference.
-pub(super) async fn store_fulfilment(
-    conn: &mut SqliteConnection,
-    order: &Order,
-    body: &serde_json::Value,
-) -> Result<String, LedgerError> {
-    let reference = crate::orders::new_vault_ref();
-    sqlx::query(
-        "INSERT INTO vault (ref, principal, purpose, body, created_at) VALUES (?, ?, 'fulfilment', ?, ?)",
-    )
-    .bind(&reference)
-    .bind(order.principal.as_ref().map(|p| p.as_str().to_owned()))
-    .bind(body.to_string())
-    .bind(order.created_at.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(storage)?;
-    Ok(reference)
 }
 
 /// The fulfilment details of an order.

@@ -1,6 +1,6 @@
 //! What a batch of orders does, decided in memory from the rows its transaction has locked
-//! (`placing.rs` reads them in one statement and writes the outcome in another): each order in
-//! turn, exactly as if each were placed alone in that order — the stock, the spend and daily
+//! (each backend reads them in one statement and writes the outcome in one more: SQLite's
+//! `sqlite/placing.rs`, PostgreSQL's `postgres/placing.rs`): each order in turn, exactly as if each were placed alone in that order — the stock, the spend and daily
 //! count of every grant, the agent's recent orders, the keys and quotes used, and the audit tip
 //! all move with each order placed before it.
 
@@ -9,34 +9,34 @@ use std::collections::HashMap;
 use b2a_audit::{AuditEntry, Chain};
 use b2a_model::{Order, OrderId, Quote, Sku};
 
-use super::grant_rows::GrantRow;
-use super::{corrupt, decode, encode};
+use crate::codec::{corrupt, decode, encode};
 use crate::enforce::{MAX_CHAIN, admit};
+use crate::grants::GrantRow;
 use crate::orders::{check_stock, new_order, new_vault_ref, units_by_sku};
 use crate::{AgentStatus, GrantRecord, GrantState, LedgerError, PlaceOrder, Placed, order_placed};
 
 /// The rows a batch depends on, as its transaction locked and read them.
 #[derive(Default)]
-pub(super) struct Rows {
+pub(crate) struct Rows {
     /// Idempotency keys already used, by (agent, key): fingerprint and the order's body.
-    pub(super) keys: HashMap<(String, String), (String, String)>,
+    pub(crate) keys: HashMap<(String, String), (String, String)>,
     /// Quotes by id: agent, body, the order it became.
-    pub(super) quotes: HashMap<String, (String, String, Option<String>)>,
+    pub(crate) quotes: HashMap<String, (String, String, Option<String>)>,
     /// Agents by id: whether suspended.
-    pub(super) suspended: HashMap<String, bool>,
+    pub(crate) suspended: HashMap<String, bool>,
     /// Grants by `jti` and whether each has a daily limit.
-    pub(super) grants: HashMap<String, (GrantState, bool)>,
+    pub(crate) grants: HashMap<String, (GrantState, bool)>,
     /// Stock on hand by SKU.
-    pub(super) stock: HashMap<String, i64>,
+    pub(crate) stock: HashMap<String, i64>,
     /// The audit chain's tip.
-    pub(super) tip: Option<(i64, String)>,
+    pub(crate) tip: Option<(i64, String)>,
     /// Orders per agent since the velocity rule's window began.
-    pub(super) recent: HashMap<String, u32>,
+    pub(crate) recent: HashMap<String, u32>,
 }
 
 impl Rows {
     /// Reads the JSON rows of grants ([`GrantRow`]).
-    pub(super) fn set_grants(&mut self, rows: Vec<GrantRow>) -> Result<(), LedgerError> {
+    pub(crate) fn set_grants(&mut self, rows: Vec<GrantRow>) -> Result<(), LedgerError> {
         for row in rows {
             let (state, limited) = row.state()?;
             self.grants
@@ -46,7 +46,7 @@ impl Rows {
     }
 
     /// The commands' grants the ledger does not hold yet (each once).
-    pub(super) fn missing_grants<'c>(&self, cmds: &[&'c PlaceOrder]) -> Vec<&'c GrantRecord> {
+    pub(crate) fn missing_grants<'c>(&self, cmds: &[&'c PlaceOrder]) -> Vec<&'c GrantRecord> {
         let mut missing: Vec<&GrantRecord> = Vec::new();
         for cmd in cmds {
             if !self.grants.contains_key(&cmd.grant.jti)
@@ -59,7 +59,7 @@ impl Rows {
     }
 
     /// The grants with a daily limit, whose orders of the last 24 hours are to be counted.
-    pub(super) fn limited_grants(&self) -> Vec<&str> {
+    pub(crate) fn limited_grants(&self) -> Vec<&str> {
         self.grants
             .iter()
             .filter(|(_, (_, limited))| *limited)
@@ -68,7 +68,7 @@ impl Rows {
     }
 
     /// Sets the orders of the last 24 hours of grants.
-    pub(super) fn set_day_counts(&mut self, counts: Vec<(String, i64)>) {
+    pub(crate) fn set_day_counts(&mut self, counts: Vec<(String, i64)>) {
         for (jti, n) in counts {
             if let Some((state, _)) = self.grants.get_mut(&jti) {
                 state.orders_last_24h = u32::try_from(n).unwrap_or(u32::MAX);
@@ -78,27 +78,67 @@ impl Rows {
 }
 
 /// A placed order's rows.
-pub(super) struct Placement {
-    pub(super) order: Order,
+pub(crate) struct Placement {
+    pub(crate) order: Order,
     /// The order's serialized body.
-    pub(super) body: String,
-    pub(super) key: String,
-    pub(super) fingerprint: String,
+    pub(crate) body: String,
+    pub(crate) key: String,
+    pub(crate) fingerprint: String,
     /// The fulfilment details for the vault.
-    pub(super) details: Option<String>,
+    pub(crate) details: Option<String>,
     /// The grants charged.
-    pub(super) jtis: Vec<String>,
+    pub(crate) jtis: Vec<String>,
 }
 
 /// The outcome of a batch: each order's answer and what to write.
-pub(super) struct Outcome {
-    pub(super) answers: Vec<Result<Placed, LedgerError>>,
-    pub(super) placed: Vec<Placement>,
-    pub(super) entries: Vec<AuditEntry>,
+pub(crate) struct Outcome {
+    pub(crate) answers: Vec<Result<Placed, LedgerError>>,
+    pub(crate) placed: Vec<Placement>,
+    pub(crate) entries: Vec<AuditEntry>,
+}
+
+/// What a batch's placed orders change, added up: the rows its write statement takes.
+pub(crate) struct Totals<'o> {
+    /// Units taken per SKU.
+    pub(crate) taken: Vec<(&'o str, i64)>,
+    /// Units ordered per (SKU, hour): the demand dynamic pricing reads.
+    pub(crate) demand: Vec<((&'o str, i64), i64)>,
+    /// Each grant charged, with the order charged to it.
+    pub(crate) spend: Vec<(&'o str, &'o Order)>,
+}
+
+impl Outcome {
+    /// Of the grants `recorded` for this batch, those no placed order was charged to: a
+    /// refusal records nothing, so they are removed again.
+    pub(crate) fn unused<'g>(&self, mut recorded: Vec<&'g str>) -> Vec<&'g str> {
+        recorded.retain(|jti| !self.placed.iter().any(|p| p.jtis.iter().any(|j| j == jti)));
+        recorded
+    }
+
+    /// The placed orders' changes, added up in one pass.
+    pub(crate) fn totals(&self) -> Totals<'_> {
+        let mut taken: HashMap<&str, i64> = HashMap::new();
+        let mut demand: HashMap<(&str, i64), i64> = HashMap::new();
+        let mut spend = Vec::new();
+        for p in &self.placed {
+            let hour = crate::offers::hour_of(p.order.created_at);
+            for line in &p.order.lines {
+                let units = i64::from(line.quantity.get());
+                *taken.entry(line.sku.as_str()).or_default() += units;
+                *demand.entry((line.sku.as_str(), hour)).or_default() += units;
+            }
+            spend.extend(p.jtis.iter().map(|jti| (jti.as_str(), &p.order)));
+        }
+        Totals {
+            taken: taken.into_iter().collect(),
+            demand: demand.into_iter().collect(),
+            spend,
+        }
+    }
 }
 
 /// Decides every order of `cmds`, in turn, from `rows` (moved as each order is placed).
-pub(super) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, LedgerError> {
+pub(crate) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, LedgerError> {
     let mut chain = crate::records::chain_after(rows.tip.as_ref().map(|(s, h)| (*s, h.as_str())))?;
     let mut out = Outcome {
         answers: Vec::with_capacity(cmds.len()),
@@ -254,6 +294,6 @@ fn grant_chain(cmd: &PlaceOrder, rows: &Rows) -> Result<Vec<GrantState>, LedgerE
 }
 
 /// An agent's status as stored.
-pub(super) fn is_suspended(status: &str) -> bool {
+pub(crate) fn is_suspended(status: &str) -> bool {
     status == AgentStatus::Suspended.as_str()
 }
