@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use b2a_audit::AuditRecord;
+use b2a_audit::entry::Record;
 use b2a_graph::{
     CancellationToken, CatalogSource, CatalogStore, GraphError, LoadReport, PublishReport,
     SparqlAnswer, SparqlError, SparqlLimits, ValidationReport,
@@ -117,13 +117,15 @@ impl Shop {
             "catalog.published"
         };
         self.ledger()
-            .append_audit(AuditRecord {
+            .append_audit(Record {
                 at,
                 actor: actor.to_owned(),
                 credential: String::new(),
+                principal: None,
                 action: action.into(),
-                subject: format!("v{}", r.version),
-                details: json!({
+                subjects: vec![format!("catalog/v{}", r.version)],
+                commitments: Default::default(),
+                payload: json!({
                     "previous": r.previous.map(|v| format!("v{v}")),
                     "products": r.diff,
                 }),

@@ -5,6 +5,7 @@
 //! No HTTP here: callers pass typed values and get typed values or a [`ShopError`]. Blocking
 //! graph calls run on tokio's blocking pool.
 
+mod audit;
 mod catalog;
 pub mod demo;
 mod governance;
@@ -12,6 +13,7 @@ mod offers;
 mod orders;
 mod shop;
 
+pub use audit::{AuditLog, ConsistencyProof, EntryPage, InclusionProof};
 pub use catalog::VersionInfo;
 pub use governance::{
     Governance, GovernanceError, SNAPSHOT_MAX_AGE, STAMP_INTERVAL, TokenStatus, grant_of,
@@ -20,4 +22,4 @@ pub use offers::{
     CounterOutcome, PublishedPolicy, QUOTE_SIGNATURE_TYPE, QuoteHistory, load_policy, parse_policy,
 };
 pub use orders::{OrderPage, OrderRules};
-pub use shop::{AuditPage, Caller, Shop, ShopError};
+pub use shop::{Caller, Shop, ShopError};

@@ -1,7 +1,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use b2a_audit::AuditEntry;
 use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery};
 use b2a_ledger::{GrantRecord, Ledger, LedgerError};
 use b2a_model::{
@@ -99,18 +98,27 @@ pub enum ShopError {
         /// The token's categories.
         allowed: String,
     },
+    /// No audit entry `seq` in the tree of `size` entries.
+    #[error("no audit entry {seq} in the tree of {size} entries")]
+    AuditEntryNotFound {
+        /// The entry asked for.
+        seq: u64,
+        /// The tree's size.
+        size: u64,
+    },
+    /// A size of the audit log's tree larger than it is (or a range upside down).
+    #[error("{field} = {size} is beyond the {head} entries it may reach")]
+    AuditSizeBeyondLog {
+        /// The query parameter.
+        field: &'static str,
+        /// The size asked for.
+        size: u64,
+        /// The largest it may be.
+        head: u64,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(String),
-}
-
-/// A page of audit entries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditPage {
-    /// Entries, oldest first.
-    pub items: Vec<AuditEntry>,
-    /// The sequence number to resume after, when there may be more.
-    pub next_after: Option<u64>,
 }
 
 /// The most rendered products kept; beyond it the least recently used are dropped.
@@ -276,16 +284,5 @@ impl Shop {
             .quote(&id, &caller.agent)
             .await?
             .ok_or(ShopError::QuoteNotFound(id))
-    }
-
-    /// Audit entries after `after`, at most `limit`.
-    pub async fn audit(&self, after: u64, limit: u32) -> Result<AuditPage, ShopError> {
-        let items = self.ledger.audit_entries(after, limit).await?;
-        let next_after = if items.len() == limit as usize {
-            items.last().map(|e| e.seq)
-        } else {
-            None
-        };
-        Ok(AuditPage { items, next_after })
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::merkle::{Hash, leaf_hash};
+use crate::merkle::{Frontier, Hash, NodeId, leaf_hash};
 
 /// What happened, before it has a place in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,38 @@ impl Entry {
     pub fn leaf(&self) -> Hash {
         leaf_hash(&self.canonical())
     }
+}
+
+/// A record given its place at the end of a log: what a store writes in the transaction of the
+/// business write it records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    /// The entry, numbered.
+    pub entry: Entry,
+    /// Its canonical JSON (the bytes of its leaf), as stored and exported.
+    pub canonical: String,
+    /// The perfect nodes of the tree its leaf completed, the leaf first.
+    pub nodes: Vec<(NodeId, Hash)>,
+}
+
+/// Appends `record` to the log whose tree's right edge is `log`, which moves past it.
+pub fn append(log: &mut Frontier, record: Record) -> Appended {
+    let entry = Entry {
+        seq: log.size(),
+        record,
+    };
+    let canonical = canonical_text(&entry);
+    let nodes = log.push(leaf_hash(canonical.as_bytes()));
+    Appended {
+        entry,
+        canonical,
+        nodes,
+    }
+}
+
+/// [`canonical`] as text (RFC 8785 output is UTF-8).
+pub fn canonical_text<T: Serialize>(value: &T) -> String {
+    String::from_utf8(canonical(value)).unwrap_or_default()
 }
 
 /// The RFC 8785 canonical JSON of any serializable value.
@@ -113,6 +145,26 @@ mod tests {
         assert_eq!(e.leaf(), leaf_hash(&canonical(&served)));
         let back: Entry = serde_json::from_slice(&e.canonical()).expect("reads back");
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn appending_numbers_the_entry_and_grows_the_tree() {
+        let mut log = Frontier::new();
+        let first = append(&mut log, entry().record);
+        let second = append(&mut log, entry().record);
+        assert_eq!((first.entry.seq, second.entry.seq), (0, 1));
+        assert_eq!(first.canonical.as_bytes(), first.entry.canonical());
+        assert_eq!(
+            first.nodes,
+            vec![(NodeId { level: 0, index: 0 }, first.entry.leaf())]
+        );
+        // The second leaf completes the node over both.
+        assert_eq!(second.nodes.len(), 2);
+        assert_eq!(second.nodes[1].1, log.root());
+        assert_eq!(
+            log.root(),
+            crate::merkle::node_hash(&first.entry.leaf(), &second.entry.leaf())
+        );
     }
 
     #[test]

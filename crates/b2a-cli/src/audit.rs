@@ -1,31 +1,145 @@
-//! `b2a audit`: the auditor's offline checks. They read files only — an export directory or a
-//! proof bundle, and the brand's published audit key — and recompute everything from the
-//! entries' bytes (`b2a_audit::verify`), so they trust neither the gateway nor its database.
+//! `b2a audit`: the export of the log and the proof of an order's trail, read from the data
+//! directory's ledger (or a PostgreSQL one) and signed with its audit key; and the auditor's
+//! offline checks, which read files only — an export directory or a proof bundle, and the
+//! brand's published audit key — and recompute everything from the entries' bytes
+//! (`b2a_audit::verify`), so they trust neither the gateway nor its database.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::merkle::NodeId;
 use b2a_audit::verify::{Bundle, LogVerifier, decode_hash, encode_hash, verify_bundle};
+use b2a_ledger::Ledger;
+use b2a_model::OrderId;
 use ed25519_dalek::VerifyingKey;
+use time::OffsetDateTime;
 
-use crate::cli::{AuditBundleArgs, AuditCommand, AuditVerifyArgs};
+use crate::cli::{
+    AuditBundleArgs, AuditCommand, AuditExportArgs, AuditProveArgs, AuditSource, AuditVerifyArgs,
+};
+use crate::config::FileConfig;
 
 /// The entries of an export: one per line, in order.
 const ENTRIES: &str = "entries.jsonl";
 /// The signed checkpoints of an export: a JSON array.
 const CHECKPOINTS: &str = "checkpoints.json";
+/// The audit key of an export: a JWK Set.
+const JWKS: &str = "jwks.json";
+/// Entries read from the ledger at a time while exporting.
+const EXPORT_PAGE: u64 = 10_000;
 /// The leaf hashes the ledger recorded when it appended each entry (base64, one per line, in
 /// order): optional; with them, an altered entry is named even where no checkpoint narrows it.
 const LEAVES: &str = "leaves.txt";
 
-pub(crate) fn run(cmd: AuditCommand) -> anyhow::Result<()> {
+pub(crate) async fn run(cmd: AuditCommand, file: FileConfig) -> anyhow::Result<()> {
     match cmd {
+        AuditCommand::Export(args) => export(args, file).await,
+        AuditCommand::Prove(args) => prove(args, file).await,
         AuditCommand::Verify(args) => verify_export(&args),
         AuditCommand::VerifyBundle(args) => verify_bundle_file(&args),
     }
+}
+
+/// The audit log of `source`, with the data directory's audit key.
+async fn open_log(
+    source: AuditSource,
+    file: &FileConfig,
+) -> anyhow::Result<(b2a_app::AuditLog, Arc<dyn Ledger>)> {
+    let dir = crate::commands::data_dir(source.data, file)?;
+    let ledger: Arc<dyn Ledger> = match source.ledger {
+        Some(url) => Arc::new(b2a_ledger::PostgresLedger::connect(&url).await?),
+        None => Arc::new(dir.ledger().await?),
+    };
+    Ok((dir.audit_log(Arc::clone(&ledger))?, ledger))
+}
+
+/// Creates (or replaces) the file `name` in `dir`, buffered.
+fn create(dir: &Path, name: &str) -> anyhow::Result<BufWriter<File>> {
+    let path = dir.join(name);
+    Ok(BufWriter::new(
+        File::create(&path).with_context(|| format!("writing {}", path.display()))?,
+    ))
+}
+
+/// Writes `value` as pretty JSON to the file `path`.
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
+async fn export(args: AuditExportArgs, file: FileConfig) -> anyhow::Result<()> {
+    let (log, ledger) = open_log(args.source, &file).await?;
+    let checkpoint = log.make_checkpoint(OffsetDateTime::now_utc()).await?;
+    let out = &args.out;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut entries = create(out, ENTRIES)?;
+    let mut leaves = create(out, LEAVES)?;
+    let mut next = 0u64;
+    while next < checkpoint.size {
+        let want = u32::try_from(EXPORT_PAGE.min(checkpoint.size - next))?;
+        let page = log.stored_entries(next, want).await?;
+        let ids: Vec<NodeId> = page
+            .iter()
+            .map(|e| NodeId {
+                level: 0,
+                index: e.seq,
+            })
+            .collect();
+        let recorded = ledger.audit_nodes(&ids).await?;
+        if page.is_empty() {
+            bail!("the log ends at entry {next}, before the size its checkpoint signs");
+        }
+        for (entry, id) in page.iter().zip(&ids) {
+            if entry.seq != next {
+                bail!("entry {next} is missing from the log");
+            }
+            let leaf = recorded
+                .get(id)
+                .with_context(|| format!("the leaf of entry {next} is missing"))?;
+            writeln!(entries, "{}", entry.body)?;
+            writeln!(leaves, "{}", encode_hash(leaf))?;
+            next += 1;
+        }
+    }
+    entries.flush()?;
+    leaves.flush()?;
+    let checkpoints: Vec<SignedCheckpoint> = log
+        .checkpoints()
+        .await?
+        .into_iter()
+        .filter(|c| c.size <= checkpoint.size)
+        .collect();
+    write_json(&out.join(CHECKPOINTS), &checkpoints)?;
+    write_json(
+        &out.join(JWKS),
+        &serde_json::json!({"keys": [log.key().jwk()]}),
+    )?;
+    eprintln!(
+        "exported {} entries and {} checkpoints to {dir}; check with: b2a audit verify {dir} --key {dir}/{JWKS} \
+         (better: with the key from the brand's /.well-known/jwks.json)",
+        checkpoint.size,
+        checkpoints.len(),
+        dir = out.display(),
+    );
+    Ok(())
+}
+
+async fn prove(args: AuditProveArgs, file: FileConfig) -> anyhow::Result<()> {
+    let order = OrderId::parse(args.order).context("ORDER_ID")?;
+    let (log, _) = open_log(args.source, &file).await?;
+    let bundle = log.trail(&order, OffsetDateTime::now_utc()).await?;
+    write_json(&args.out, &bundle)?;
+    eprintln!(
+        "wrote {} entries proven against the checkpoint of size {} to {}",
+        bundle.entries.len(),
+        bundle.checkpoint.size,
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// Reads a JSON file.

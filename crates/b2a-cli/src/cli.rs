@@ -53,14 +53,22 @@ pub(crate) enum Command {
     /// audited.
     #[command(subcommand)]
     Stock(StockCommand),
-    /// Check an exported audit log or a proof bundle offline, trusting neither the gateway nor
-    /// its database: only the brand's audit key (see docs/audit.md).
+    /// Export the audit log or prove an order's trail (from the data directory), and check an
+    /// export or a proof bundle offline, trusting neither the gateway nor its database: only the
+    /// brand's audit key (see docs/audit.md).
     #[command(subcommand)]
     Audit(AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
+    /// Export the log: sign its head as a checkpoint, then write `entries.jsonl` (the entries up
+    /// to that checkpoint, as stored), `leaves.txt` (their leaf hashes as recorded at append),
+    /// `checkpoints.json` (every kept checkpoint up to it) and `jwks.json` (the audit key).
+    Export(AuditExportArgs),
+    /// Write the proven trail of one order (entries, their inclusion proofs, the signed
+    /// checkpoint they lead to): a bundle `verify-bundle` checks alone.
+    Prove(AuditProveArgs),
     /// Verify an exported log: recompute the Merkle tree from the entries, check every
     /// checkpoint's signature and that the entries up to its size hash to its root. Names the
     /// first entry altered, removed, moved or inserted; exits 1 when anything is wrong.
@@ -68,6 +76,41 @@ pub(crate) enum AuditCommand {
     /// Verify a proof bundle on its own: the checkpoint's signature, then each entry's inclusion
     /// proof up to the checkpoint's root. Exits 1 when anything is wrong.
     VerifyBundle(AuditBundleArgs),
+}
+
+/// Where the log is read: the data directory's ledger, or a PostgreSQL ledger.
+#[derive(Debug, Args)]
+pub(crate) struct AuditSource {
+    /// Data directory (its audit key signs the checkpoint).
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// A PostgreSQL ledger URL, when the gateway runs on one [default: the data directory's
+    /// embedded ledger].
+    #[arg(long, env = "B2A_LEDGER", value_name = "URL")]
+    pub(crate) ledger: Option<String>,
+}
+
+/// Flags of `audit export`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditExportArgs {
+    #[command(flatten)]
+    pub(crate) source: AuditSource,
+    /// The directory to write (created; files in it are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+}
+
+/// Flags of `audit prove`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditProveArgs {
+    #[command(flatten)]
+    pub(crate) source: AuditSource,
+    /// The order.
+    #[arg(value_name = "ORDER_ID")]
+    pub(crate) order: String,
+    /// The bundle to write.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
 }
 
 /// Flags of `audit verify`.
@@ -302,6 +345,10 @@ pub(crate) struct ServeArgs {
     /// How long a quote stays valid, e.g. 15m [default: 15m].
     #[arg(long, env = "B2A_QUOTE_TTL", value_name = "DURATION")]
     pub(crate) quote_ttl: Option<String>,
+    /// How often the audit log's head is signed as a checkpoint when it grew, e.g. 1m
+    /// [default: 1m]; auditors may also ask for one (`POST /v1/audit/checkpoint`).
+    #[arg(long, env = "B2A_CHECKPOINT_INTERVAL", value_name = "DURATION")]
+    pub(crate) checkpoint_interval: Option<String>,
     /// Largest accepted request body in bytes [default: 65536].
     #[arg(long, env = "B2A_MAX_BODY_BYTES", value_name = "BYTES")]
     pub(crate) max_body_bytes: Option<usize>,

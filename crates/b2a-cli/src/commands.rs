@@ -35,7 +35,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(cmd) => crate::catalog::run(cmd, file).await,
         Command::Pricing(cmd) => pricing(cmd, file).await,
         Command::Stock(StockCommand::Import(args)) => stock_import(args, file).await,
-        Command::Audit(cmd) => crate::audit::run(cmd),
+        Command::Audit(cmd) => crate::audit::run(cmd, file).await,
     }
 }
 
@@ -80,6 +80,7 @@ async fn listen_and_serve(state: AppState, s: &ServeSettings) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot listen on {}", s.addr))?;
     tracing::info!(addr = %s.addr, public_url = %s.public_url, "b2a gateway listening");
+    tokio::spawn(std::sync::Arc::clone(&state.audit).checkpoint_every(s.checkpoint_interval));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
@@ -269,7 +270,10 @@ async fn issue(args: IssueArgs, file: FileConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn data_dir(data: Option<std::path::PathBuf>, file: &FileConfig) -> anyhow::Result<DataDir> {
+pub(crate) fn data_dir(
+    data: Option<std::path::PathBuf>,
+    file: &FileConfig,
+) -> anyhow::Result<DataDir> {
     let path = data
         .or_else(|| file.data_dir())
         .context("--data DIR is required (or B2A_DATA)")?;

@@ -25,6 +25,7 @@ pub(crate) struct FileConfig {
     brand_name: Option<String>,
     brand_url: Option<String>,
     quote_ttl: Option<String>,
+    checkpoint_interval: Option<String>,
     max_body_bytes: Option<usize>,
     max_catalog_bytes: Option<usize>,
     sparql_timeout: Option<String>,
@@ -194,6 +195,7 @@ pub(crate) struct ServeSettings {
     pub(crate) brand_name: String,
     pub(crate) brand_url: String,
     pub(crate) quote_ttl: Duration,
+    pub(crate) checkpoint_interval: Duration,
     pub(crate) max_body_bytes: usize,
     pub(crate) max_catalog_bytes: usize,
     pub(crate) sparql_timeout: Duration,
@@ -275,6 +277,13 @@ impl ServeSettings {
                 .or(file.quote_ttl)
                 .unwrap_or_else(|| "15m".into()),
             "--quote-ttl",
+        )?;
+        let checkpoint_interval = parse_duration(
+            &args
+                .checkpoint_interval
+                .or(file.checkpoint_interval)
+                .unwrap_or_else(|| "1m".into()),
+            "--checkpoint-interval",
         )?;
         let max_body_bytes = args
             .max_body_bytes
@@ -385,6 +394,7 @@ impl ServeSettings {
                 .or(file.brand_url)
                 .unwrap_or_else(|| "https://vercors.example".into()),
             quote_ttl,
+            checkpoint_interval,
             max_body_bytes,
         })
     }
@@ -402,6 +412,7 @@ mod tests {
             brand_name: None,
             brand_url: None,
             quote_ttl: None,
+            checkpoint_interval: None,
             max_body_bytes: None,
             max_catalog_bytes: None,
             sparql_timeout: None,

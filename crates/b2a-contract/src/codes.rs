@@ -74,6 +74,7 @@ error_codes! {
     TokenNotFound => "token_not_found", 404, "No such token was issued";
     CatalogVersionNotFound => "catalog_version_not_found", 404, "No such catalog version";
     PricingPolicyNotFound => "pricing_policy_not_found", 404, "No pricing policy was loaded";
+    AuditEntryNotFound => "audit_entry_not_found", 404, "No such entry in the audit log's tree of that size";
     MethodNotAllowed => "method_not_allowed", 405, "The route does not accept this method";
     NotAcceptable => "not_acceptable", 406, "No response media type the client accepts is available";
     QuoteExpired => "quote_expired", 409, "The quote has expired";

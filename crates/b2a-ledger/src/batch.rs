@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use b2a_audit::{AuditEntry, Chain};
+use b2a_audit::entry::{Appended, append};
+use b2a_audit::merkle::Frontier;
 use b2a_model::{Order, OrderId, Quote, Sku};
 
 use crate::codec::{corrupt, decode, encode};
@@ -28,8 +29,8 @@ pub(crate) struct Rows {
     pub(crate) grants: HashMap<String, (GrantState, bool)>,
     /// Stock on hand by SKU.
     pub(crate) stock: HashMap<String, i64>,
-    /// The audit chain's tip.
-    pub(crate) tip: Option<(i64, String)>,
+    /// The frontier of the audit log's tree.
+    pub(crate) log: Frontier,
     /// Orders per agent since the velocity rule's window began.
     pub(crate) recent: HashMap<String, u32>,
 }
@@ -94,7 +95,10 @@ pub(crate) struct Placement {
 pub(crate) struct Outcome {
     pub(crate) answers: Vec<Result<Placed, LedgerError>>,
     pub(crate) placed: Vec<Placement>,
-    pub(crate) entries: Vec<AuditEntry>,
+    /// The audit entries of the orders placed, in order.
+    pub(crate) entries: Vec<Appended>,
+    /// The audit log's frontier after them.
+    pub(crate) log: Frontier,
 }
 
 /// What a batch's placed orders change, added up: the rows its write statement takes.
@@ -139,24 +143,17 @@ impl Outcome {
 
 /// Decides every order of `cmds`, in turn, from `rows` (moved as each order is placed).
 pub(crate) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, LedgerError> {
-    let mut chain = crate::records::chain_after(rows.tip.as_ref().map(|(s, h)| (*s, h.as_str())))?;
     let mut out = Outcome {
         answers: Vec::with_capacity(cmds.len()),
         placed: Vec::new(),
         entries: Vec::new(),
+        log: std::mem::take(&mut rows.log),
     };
     // Orders of this batch by quote, and by (agent, key).
     let mut ordered: HashMap<String, OrderId> = HashMap::new();
     let mut keyed: HashMap<(String, String), usize> = HashMap::new();
     for cmd in cmds {
-        let answer = decide_one(
-            cmd,
-            &mut rows,
-            &mut chain,
-            &mut ordered,
-            &mut keyed,
-            &mut out,
-        );
+        let answer = decide_one(cmd, &mut rows, &mut ordered, &mut keyed, &mut out);
         out.answers.push(answer);
     }
     Ok(out)
@@ -165,7 +162,6 @@ pub(crate) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, Le
 fn decide_one(
     cmd: &PlaceOrder,
     rows: &mut Rows,
-    chain: &mut Chain,
     ordered: &mut HashMap<String, OrderId>,
     keyed: &mut HashMap<(String, String), usize>,
     out: &mut Outcome,
@@ -235,8 +231,12 @@ fn decide_one(
         .or_default() += 1;
     ordered.insert(order.quote_id.as_str().to_owned(), order.id.clone());
     keyed.insert(key, out.placed.len());
-    out.entries
-        .push(chain.append(order_placed(&order, &cmd.credential)));
+    let record = order_placed(
+        &order,
+        &cmd.credential,
+        links.iter().map(|l| l.grant.jti.as_str()),
+    );
+    out.entries.push(append(&mut out.log, record));
     out.placed.push(Placement {
         body: encode(&order)?,
         key: cmd.idempotency_key.clone(),

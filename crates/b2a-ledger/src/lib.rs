@@ -14,6 +14,7 @@
 //!   grant's `total`, nor place more than `max_orders_per_day` in 24 hours, under any
 //!   concurrency; a revoked grant or a suspended agent places nothing.
 
+mod audit;
 mod batch;
 mod codec;
 mod enforce;
@@ -27,7 +28,9 @@ mod records;
 mod sqlite;
 
 use async_trait::async_trait;
-use b2a_audit::{AuditEntry, AuditRecord};
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::{Entry, Record};
+use b2a_audit::merkle::{Hash, NodeId};
 use b2a_model::{
     AgentId, Money, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, Sku, Transition,
 };
@@ -46,6 +49,7 @@ fn verb(t: Transition) -> &'static str {
 }
 use time::OffsetDateTime;
 
+pub use audit::{AuditHead, AuditQuery, StoredEntry};
 pub use grants::{
     Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Refusal, TrustSnapshot,
 };
@@ -351,10 +355,33 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     ) -> Result<u64, LedgerError>;
 
     /// Appends an audit entry on its own (token issuance, catalog publication, ...).
-    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError>;
+    async fn append_audit(&self, record: Record) -> Result<Entry, LedgerError>;
 
-    /// Audit entries with `seq > after`, oldest first, at most `limit`.
-    async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError>;
+    /// The audit entries `query` asks for, oldest first, as stored.
+    async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError>;
+
+    /// The audit log's size and root, as committed.
+    async fn audit_head(&self) -> Result<AuditHead, LedgerError>;
+
+    /// The perfect nodes `ids` of the audit log's tree that exist (the rest are beyond it).
+    async fn audit_nodes(
+        &self,
+        ids: &[NodeId],
+    ) -> Result<std::collections::HashMap<NodeId, Hash>, LedgerError>;
+
+    /// Keeps a signed checkpoint of the audit log (one per size: a second of the same size is
+    /// ignored).
+    async fn store_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+        at: OffsetDateTime,
+    ) -> Result<(), LedgerError>;
+
+    /// Every kept checkpoint, smallest size first.
+    async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError>;
+
+    /// The checkpoint of the largest size kept, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError>;
 
     /// Number of orders, for operators and tests.
     async fn order_count(&self) -> Result<u64, LedgerError>;

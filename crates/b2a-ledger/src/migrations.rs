@@ -19,6 +19,11 @@ const SQLITE: &[Step] = &[
         "grant spent",
         include_str!("../migrations/sqlite/0002_grant_spent.sql"),
     ),
+    (
+        3,
+        "merkle log",
+        include_str!("../migrations/sqlite/0003_merkle_log.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Step] = &[
         4,
         "audit tip",
         include_str!("../migrations/postgres/0004_audit_tip.sql"),
+    ),
+    (
+        5,
+        "merkle log",
+        include_str!("../migrations/postgres/0005_merkle_log.sql"),
     ),
 ];
 

@@ -1,3 +1,4 @@
+mod audit_log;
 mod grant_rows;
 mod offers;
 mod orders;
@@ -10,17 +11,21 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use self::audit_log::append;
 use async_trait::async_trait;
-use b2a_audit::{AuditEntry, AuditRecord};
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::{Entry, Record};
+use b2a_audit::merkle::{Hash, NodeId};
 use b2a_model::{
     AgentId, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, QuoteStatus, Sku, Transition,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use self::placing::Placer;
 use self::trust::TrustWatch;
+use crate::audit::{AuditHead, AuditQuery, StoredEntry};
 use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
@@ -196,6 +201,7 @@ impl PostgresLedger {
     ) -> Result<Self, LedgerError> {
         migrate(&options).await?;
         let pool = pool.connect_with(options.clone()).await.map_err(storage)?;
+        audit_log::carry_over_chain(&pool).await?;
         let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
             .fetch_one(&pool)
             .await
@@ -486,69 +492,9 @@ async fn lock_audit(conn: &mut PgConnection) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The statements that store audit entries (bound by [`bind_entries`] to `$1`..`$9`, one array
-/// per column) and move the tip kept on `audit_head` to the last of them, as common table
-/// expressions of a `WITH`.
-macro_rules! store_entries_ctes {
-    () => {
-        "stored_entries AS (
-             INSERT INTO audit_log (seq, at, actor, credential, action, subject, details,
-                                    prev_hash, hash)
-             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
-                                  $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])),
-         moved_tip AS (
-             UPDATE audit_head SET seq = $1[cardinality($1)], hash = $9[cardinality($9)]
-             WHERE cardinality($1) > 0)"
-    };
-}
-use store_entries_ctes;
-
-/// Binds `entries` (in order) to `$1`..`$9` of `query` ([`store_entries_ctes`]), first of its
-/// parameters.
-fn bind_entries<'q>(
-    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
-    entries: &'q [AuditEntry],
-) -> Result<sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>, Fail> {
-    let seqs = entries
-        .iter()
-        .map(|e| i64::try_from(e.seq).map_err(corrupt))
-        .collect::<Result<Vec<i64>, LedgerError>>()?;
-    Ok(query
-        .bind(seqs)
-        .bind(column(entries, |e| e.record.at.as_str()))
-        .bind(column(entries, |e| e.record.actor.as_str()))
-        .bind(column(entries, |e| e.record.credential.as_str()))
-        .bind(column(entries, |e| e.record.action.as_str()))
-        .bind(column(entries, |e| e.record.subject.as_str()))
-        .bind(column(entries, |e| e.record.details.to_string()))
-        .bind(column(entries, |e| e.prev_hash.as_str()))
-        .bind(column(entries, |e| e.hash.as_str())))
-}
-
 /// One column of `rows`, as an array parameter.
 fn column<'r, R, T>(rows: &'r [R], value: impl Fn(&'r R) -> T) -> Vec<T> {
     rows.iter().map(value).collect()
-}
-
-/// Appends `record` to the audit chain inside `conn`'s transaction: locks `audit_head` and reads
-/// the tip on it, then stores the entry and moves the tip.
-async fn append(conn: &mut PgConnection, record: AuditRecord) -> Result<AuditEntry, Fail> {
-    let (seq, hash): (Option<i64>, Option<String>) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head FOR UPDATE")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
-    let entry = crate::records::chain_after(seq.zip(hash.as_deref()))?.append(record);
-    let entries = [entry];
-    bind_entries(
-        sqlx::query(concat!("WITH ", store_entries_ctes!(), " SELECT 1")),
-        &entries,
-    )?
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    let [entry] = entries;
-    Ok(entry)
 }
 
 /// Locks the stock rows of `skus` (sorted, distinct) for the rest of the transaction.
@@ -813,7 +759,7 @@ impl Ledger for PostgresLedger {
         retrying(|| self.set_stock_once(levels, by, now)).await
     }
 
-    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError> {
+    async fn append_audit(&self, record: Record) -> Result<Entry, LedgerError> {
         retrying(|| async {
             let mut tx = self.begin().await?;
             let entry = append(&mut tx, record.clone()).await?;
@@ -823,33 +769,35 @@ impl Ledger for PostgresLedger {
         .await
     }
 
-    async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, credential, action, subject, details, prev_hash, hash
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(i64::try_from(after).unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
-                    record: AuditRecord {
-                        at: r.get(1),
-                        actor: r.get(2),
-                        credential: r.get(3),
-                        action: r.get(4),
-                        subject: r.get(5),
-                        details: decode(r.get::<&str, _>(6))?,
-                    },
-                    prev_hash: r.get(7),
-                    hash: r.get(8),
-                })
-            })
-            .collect()
+    async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError> {
+        audit_log::entries(&self.pool, query).await
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, LedgerError> {
+        Ok(AuditHead::of(&audit_log::tip(&self.pool).await?))
+    }
+
+    async fn audit_nodes(
+        &self,
+        ids: &[NodeId],
+    ) -> Result<std::collections::HashMap<NodeId, Hash>, LedgerError> {
+        audit_log::nodes(&self.pool, ids).await
+    }
+
+    async fn store_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+        at: OffsetDateTime,
+    ) -> Result<(), LedgerError> {
+        audit_log::store_checkpoint(&self.pool, checkpoint, at).await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+        audit_log::checkpoints(&self.pool, false).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        Ok(audit_log::checkpoints(&self.pool, true).await?.pop())
     }
 
     async fn order_count(&self) -> Result<u64, LedgerError> {

@@ -1,19 +1,15 @@
-//! The audit records of ledger writes. Details hold facts of the decision, never personal data.
+//! The audit records of ledger writes. Payloads hold facts of the decision, never personal data;
+//! the person appears only as the pseudonym of the principal.
 
-use b2a_audit::AuditRecord;
+use b2a_audit::entry::Record;
 use b2a_model::{AgentId, Order, OrderStatus, Quote, QuoteLine, Sku};
 
 use crate::{OrderChange, Revision, StoredPolicy};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use crate::audit::rfc3339;
 use crate::{Actor, AgentRecord, AgentStatus, GrantRecord};
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
 
 fn lines(lines: &[QuoteLine]) -> Value {
     lines
@@ -55,20 +51,22 @@ fn by_agent(
     credential: &str,
     at: OffsetDateTime,
     action: &str,
-    details: Value,
-) -> AuditRecord {
-    AuditRecord {
+    payload: Value,
+) -> Record {
+    Record {
         at: rfc3339(at),
         actor: format!("agent:{}", q.agent),
         credential: credential.to_owned(),
+        principal: q.principal.as_ref().map(|p| p.as_str().to_owned()),
         action: action.into(),
-        subject: q.id.to_string(),
-        details,
+        subjects: vec![q.id.to_string()],
+        payload,
+        commitments: Default::default(),
     }
 }
 
 /// `quote.created`: the first version, as priced and signed.
-pub fn quote_created(q: &Quote, credential: &str) -> AuditRecord {
+pub fn quote_created(q: &Quote, credential: &str) -> Record {
     by_agent(
         q,
         credential,
@@ -80,7 +78,7 @@ pub fn quote_created(q: &Quote, credential: &str) -> AuditRecord {
 
 /// `quote.countered`: the agent's target and the brand's answer with its reason, and the new
 /// version when the answer made one.
-pub(crate) fn quote_countered(current: &Quote, rev: &Revision) -> AuditRecord {
+pub(crate) fn quote_countered(current: &Quote, rev: &Revision) -> Record {
     by_agent(
         current,
         &rev.credential,
@@ -97,12 +95,12 @@ pub(crate) fn quote_countered(current: &Quote, rev: &Revision) -> AuditRecord {
 }
 
 /// `quote.accepted`: the version the brand is now bound to, signed again.
-pub(crate) fn quote_accepted(q: &Quote, credential: &str, at: OffsetDateTime) -> AuditRecord {
+pub(crate) fn quote_accepted(q: &Quote, credential: &str, at: OffsetDateTime) -> Record {
     by_agent(q, credential, at, "quote.accepted", version_details(q))
 }
 
 /// `pricing_policy.changed`: the new version, whole (auditors review the rules that price).
-pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> AuditRecord {
+pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> Record {
     by_actor(
         by,
         p.loaded_at,
@@ -112,15 +110,24 @@ pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> AuditRecord {
     )
 }
 
-/// `order.placed`: the order, the quote it came from and its status.
-pub fn order_placed(o: &Order, credential: &str) -> AuditRecord {
-    AuditRecord {
+/// `order.placed`: the order, the quote it came from and its status; its subjects are the order,
+/// the quote and every token of the chain it was charged to (`grants`, the token's own first).
+pub fn order_placed<'g>(
+    o: &Order,
+    credential: &str,
+    grants: impl IntoIterator<Item = &'g str>,
+) -> Record {
+    let mut subjects = vec![o.id.to_string(), o.quote_id.to_string()];
+    subjects.extend(grants.into_iter().map(str::to_owned));
+    Record {
         at: rfc3339(o.created_at),
         actor: format!("agent:{}", o.agent),
         credential: credential.to_owned(),
+        principal: o.principal.as_ref().map(|p| p.as_str().to_owned()),
         action: "order.placed".into(),
-        subject: o.id.to_string(),
-        details: json!({
+        subjects,
+        commitments: Default::default(),
+        payload: json!({
             "quote_id": o.quote_id,
             "quote_round": o.quote_round,
             "status": o.status,
@@ -134,26 +141,22 @@ pub fn order_placed(o: &Order, credential: &str) -> AuditRecord {
 }
 
 /// A record of `by` acting on `subject`.
-fn by_actor(
-    by: &Actor,
-    at: OffsetDateTime,
-    action: &str,
-    subject: &str,
-    details: Value,
-) -> AuditRecord {
-    AuditRecord {
+fn by_actor(by: &Actor, at: OffsetDateTime, action: &str, subject: &str, payload: Value) -> Record {
+    Record {
         at: rfc3339(at),
         actor: by.name.clone(),
         credential: by.credential.clone(),
+        principal: None,
         action: action.into(),
-        subject: subject.into(),
-        details,
+        subjects: vec![subject.into()],
+        payload,
+        commitments: Default::default(),
     }
 }
 
 /// `agent.registered`: its name and how many keys it registered — never its contact, which is
 /// personal data.
-pub(crate) fn agent_registered(a: &AgentRecord, by: &Actor) -> AuditRecord {
+pub(crate) fn agent_registered(a: &AgentRecord, by: &Actor) -> Record {
     by_actor(
         by,
         a.registered_at,
@@ -169,7 +172,7 @@ pub(crate) fn agent_status_changed(
     status: AgentStatus,
     by: &Actor,
     at: OffsetDateTime,
-) -> AuditRecord {
+) -> Record {
     let action = match status {
         AgentStatus::Active => "agent.reactivated",
         AgentStatus::Suspended => "agent.suspended",
@@ -179,13 +182,13 @@ pub(crate) fn agent_status_changed(
 
 /// `token.issued`, or `token.exchanged` when the token has a parent: its role, agent, principal,
 /// limits, parent and expiry.
-pub(crate) fn grant_recorded(g: &GrantRecord, by: &Actor) -> AuditRecord {
+pub(crate) fn grant_recorded(g: &GrantRecord, by: &Actor) -> Record {
     let action = if g.parent.is_some() {
         "token.exchanged"
     } else {
         "token.issued"
     };
-    by_actor(
+    let mut record = by_actor(
         by,
         g.issued_at,
         action,
@@ -198,7 +201,10 @@ pub(crate) fn grant_recorded(g: &GrantRecord, by: &Actor) -> AuditRecord {
             "parent": g.parent,
             "expires_at": rfc3339(g.expires_at),
         }),
-    )
+    );
+    record.principal = g.principal.as_ref().map(|p| p.as_str().to_owned());
+    record.subjects.extend(g.parent.clone());
+    record
 }
 
 /// `token.revoked`: why, and whose token it was.
@@ -207,7 +213,7 @@ pub(crate) fn grant_revoked(
     reason: &str,
     by: &Actor,
     at: OffsetDateTime,
-) -> AuditRecord {
+) -> Record {
     by_actor(
         by,
         at,
@@ -219,8 +225,8 @@ pub(crate) fn grant_revoked(
 
 /// `order.<transition>` (`order.approve`, `order.cancel`, ...): the order's move, who made it and
 /// why.
-pub(crate) fn order_changed(o: &Order, from: OrderStatus, change: &OrderChange) -> AuditRecord {
-    by_actor(
+pub(crate) fn order_changed(o: &Order, from: OrderStatus, change: &OrderChange) -> Record {
+    let mut record = by_actor(
         &change.by,
         change.now,
         &format!("order.{}", change.transition.as_str()),
@@ -232,7 +238,10 @@ pub(crate) fn order_changed(o: &Order, from: OrderStatus, change: &OrderChange) 
             "agent": o.agent,
             "released": change.transition.releases(),
         }),
-    )
+    );
+    record.principal = o.principal.as_ref().map(|p| p.as_str().to_owned());
+    record.subjects.push(o.quote_id.to_string());
+    record
 }
 
 /// `stock.set`: a SKU's units on hand set by an operator.
@@ -242,7 +251,7 @@ pub(crate) fn stock_set(
     to: u32,
     by: &Actor,
     at: OffsetDateTime,
-) -> AuditRecord {
+) -> Record {
     by_actor(
         by,
         at,
@@ -250,19 +259,4 @@ pub(crate) fn stock_set(
         sku.as_str(),
         json!({"from": from, "to": to}),
     )
-}
-
-/// The audit chain after its tip (sequence number and hash as stored), or from its genesis.
-pub(crate) fn chain_after(
-    tip: Option<(i64, &str)>,
-) -> Result<b2a_audit::Chain, crate::LedgerError> {
-    let corrupt = |e: String| crate::LedgerError::Corrupt(e);
-    match tip {
-        Some((seq, hash)) => b2a_audit::Chain::after(
-            u64::try_from(seq).map_err(|e| corrupt(e.to_string()))?,
-            hash,
-        )
-        .map_err(|e| corrupt(e.to_string())),
-        None => Ok(b2a_audit::Chain::genesis()),
-    }
 }

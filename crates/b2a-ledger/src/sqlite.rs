@@ -1,11 +1,4 @@
-/// The last entry of the audit log (`seq`, `hash`; no row when empty); a macro so that the
-/// order's context query can include it as a subquery in its static text.
-macro_rules! audit_tip_sql {
-    () => {
-        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-    };
-}
-
+mod audit_log;
 mod grant_rows;
 mod marker;
 mod offers;
@@ -18,17 +11,19 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use self::audit_log::append;
 use async_trait::async_trait;
-use b2a_audit::{AuditEntry, AuditRecord, Chain};
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::{Entry, Record};
+use b2a_audit::merkle::{Hash, NodeId};
 use b2a_model::{AgentId, Order, OrderId, Principal, Quote, QuoteId, QuoteStatus, Sku};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 use self::marker::TrustMarker;
-use self::script::Script;
 use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
@@ -36,9 +31,9 @@ use crate::records::{
     policy_changed, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
-    Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
-    NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
-    SkuCost, StoredPolicy, TrustSnapshot, quote_created,
+    Acceptance, Actor, AgentRecord, AgentStatus, AuditHead, AuditQuery, GrantRecord, GrantState,
+    Ledger, LedgerError, NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals,
+    QuoteRecord, Revision, SkuCost, StoredEntry, StoredPolicy, TrustSnapshot, quote_created,
 };
 
 /// The endpoint idempotency keys of order creation are scoped to.
@@ -97,6 +92,7 @@ impl SqliteLedger {
             .run(&writer)
             .await
             .map_err(|e| LedgerError::Storage(format!("migrating the ledger schema: {e}")))?;
+        audit_log::carry_over_chain(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -148,47 +144,6 @@ impl SqliteLedger {
         tx.commit().await.map_err(storage)?;
         self.marker.bump()
     }
-}
-
-/// Appends `record` to the audit chain inside `conn`'s transaction.
-async fn append(
-    conn: &mut SqliteConnection,
-    record: AuditRecord,
-) -> Result<AuditEntry, LedgerError> {
-    let entry = audit_tip(&mut *conn).await?.append(record);
-    let mut script = Script::default();
-    add_entry(&mut script, &entry)?;
-    script.run(conn).await?;
-    Ok(entry)
-}
-
-/// The tip of the audit chain, as `conn`'s transaction sees it.
-async fn audit_tip(conn: &mut SqliteConnection) -> Result<Chain, LedgerError> {
-    let tip: Option<(i64, String)> = sqlx::query_as(audit_tip_sql!())
-        .fetch_optional(conn)
-        .await
-        .map_err(storage)?;
-    crate::records::chain_after(tip.as_ref().map(|(seq, hash)| (*seq, hash.as_str())))
-}
-
-/// Stores a chained entry, as a statement of `script`.
-fn add_entry(script: &mut Script, entry: &AuditEntry) -> Result<(), LedgerError> {
-    let r = &entry.record;
-    script
-        .statement(
-            "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(i64::try_from(entry.seq).map_err(corrupt)?)
-        .bind(r.at.as_str())
-        .bind(r.actor.as_str())
-        .bind(r.credential.as_str())
-        .bind(r.action.as_str())
-        .bind(r.subject.as_str())
-        .bind(r.details.to_string())
-        .bind(entry.prev_hash.as_str())
-        .bind(entry.hash.as_str());
-    Ok(())
 }
 
 #[async_trait]
@@ -543,40 +498,47 @@ impl Ledger for SqliteLedger {
         Ok(changed)
     }
 
-    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, LedgerError> {
+    async fn append_audit(&self, record: Record) -> Result<Entry, LedgerError> {
         let mut tx = self.begin().await?;
         let entry = append(&mut tx, record).await?;
         tx.commit().await.map_err(storage)?;
         Ok(entry)
     }
 
-    async fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, credential, action, subject, details, prev_hash, hash
-             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(i64::try_from(after).unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(storage)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
-                    record: AuditRecord {
-                        at: r.get(1),
-                        actor: r.get(2),
-                        credential: r.get(3),
-                        action: r.get(4),
-                        subject: r.get(5),
-                        details: decode(r.get::<&str, _>(6))?,
-                    },
-                    prev_hash: r.get(7),
-                    hash: r.get(8),
-                })
-            })
-            .collect()
+    async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError> {
+        audit_log::entries(&mut *self.read().await?, query).await
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, LedgerError> {
+        let log = audit_log::tip(&mut *self.read().await?).await?;
+        Ok(AuditHead::of(&log))
+    }
+
+    async fn audit_nodes(
+        &self,
+        ids: &[NodeId],
+    ) -> Result<std::collections::HashMap<NodeId, Hash>, LedgerError> {
+        audit_log::nodes(&mut *self.read().await?, ids).await
+    }
+
+    async fn store_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+        at: OffsetDateTime,
+    ) -> Result<(), LedgerError> {
+        let mut tx = self.begin().await?;
+        audit_log::store_checkpoint(&mut tx, checkpoint, at).await?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+        audit_log::checkpoints(&mut *self.read().await?, false).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        Ok(audit_log::checkpoints(&mut *self.read().await?, true)
+            .await?
+            .pop())
     }
 
     async fn order_count(&self) -> Result<u64, LedgerError> {

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! DIR/identity.json   issuer and audience every token carries
-//! DIR/keys/           Ed25519 signing keys (owner-only)
+//! DIR/keys/           Ed25519 signing keys of tokens and quotes (owner-only)
+//! DIR/audit/key.p8    the Ed25519 key that signs audit checkpoints (owner-only)
 //! DIR/catalog/        Oxigraph (RocksDB) store of catalog versions
 //! DIR/ledger.sqlite   the embedded ledger (WAL)
 //! ```
@@ -13,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use b2a_app::{Governance, OrderRules, Shop};
+use b2a_app::{AuditLog, Governance, OrderRules, Shop};
 use b2a_contract::Contract;
 use b2a_graph::CatalogStore;
 use b2a_ledger::{Ledger, SqliteLedger};
-use b2a_trust::{DpopVerifier, KeyRing, TokenService, TrustedIssuer};
+use b2a_trust::{AuditKey, DpopVerifier, KeyRing, TokenService, TrustedIssuer};
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, GatewayConfig, RateLimits};
@@ -217,6 +218,20 @@ impl DataDir {
         self.shop_with(Arc::new(tokens), quote_ttl).await
     }
 
+    /// The audit log of `ledger`, its checkpoints signed with this directory's audit key and
+    /// named after the host of the token issuer fixed at the first start (`shop.example/audit`),
+    /// so that the origin stays the same whatever address the gateway is later served on.
+    pub fn audit_log(&self, ledger: Arc<dyn Ledger>) -> Result<AuditLog, DataDirError> {
+        let issuer = self.identity()?.issuer;
+        let key =
+            AuditKey::open_or_create(&self.path).map_err(|e| DataDirError::Open(e.to_string()))?;
+        let host = issuer
+            .split_once("://")
+            .map_or(issuer.as_str(), |(_, rest)| rest)
+            .trim_end_matches('/');
+        Ok(AuditLog::new(ledger, key, format!("{host}/audit")))
+    }
+
     /// Everything a running gateway needs: this directory's catalog and keys, and its embedded
     /// ledger or the PostgreSQL ledger at `ledger_url` (shared by several replicas); tokens of
     /// `trusted` issuers are accepted too.
@@ -239,7 +254,9 @@ impl DataDir {
         let shop = self
             .shop_on(ledger, Arc::clone(&tokens), settings.quote_ttl)?
             .with_order_rules(settings.order_rules);
+        let audit = self.audit_log(Arc::clone(shop.ledger()))?;
         Ok(AppState {
+            audit: Arc::new(audit),
             governance: Arc::new(Governance::new(Arc::clone(shop.ledger()), tokens)),
             dpop: Arc::new(DpopVerifier::new(config.dpop_window)),
             rate_limits: Arc::new(RateLimits::new(&config.rate_limits)),

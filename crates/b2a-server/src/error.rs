@@ -244,6 +244,12 @@ impl From<ShopError> for ApiError {
             ShopError::ProductNotFound(_) => ApiError::new(ErrorCode::ProductNotFound, detail),
             ShopError::QuoteNotFound(_) => ApiError::new(ErrorCode::QuoteNotFound, detail),
             ShopError::OrderNotFound(_) => ApiError::new(ErrorCode::OrderNotFound, detail),
+            ShopError::AuditEntryNotFound { .. } => {
+                ApiError::new(ErrorCode::AuditEntryNotFound, detail).at("seq")
+            }
+            ShopError::AuditSizeBeyondLog { field, .. } => {
+                ApiError::new(ErrorCode::InvalidQuery, detail).at(field)
+            }
             ShopError::CategoryNotAllowed { index, .. } => {
                 ApiError::new(ErrorCode::CategoryNotAllowed, detail)
                     .at(format!("/lines/{index}/sku"))

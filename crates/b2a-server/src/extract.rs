@@ -298,7 +298,7 @@ impl<T: WireRequest> FromRequest<AppState> for Valid<T> {
                 .at(pointer)
                 .with_errors(all));
         }
-        let fingerprint = hex::encode(Sha256::digest(b2a_audit::canonical_json(&value).as_bytes()));
+        let fingerprint = hex::encode(Sha256::digest(b2a_audit::entry::canonical(&value)));
         let body = serde_json::from_value(value)
             .map_err(|e| ApiError::new(ErrorCode::ValidationFailed, e.to_string()))?;
         Ok(Valid { body, fingerprint })

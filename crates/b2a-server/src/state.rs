@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
-use b2a_app::{Governance, Shop};
+use b2a_app::{AuditLog, Governance, Shop};
 use b2a_contract::Contract;
 use b2a_trust::DpopVerifier;
 
@@ -52,6 +52,8 @@ impl GatewayConfig {
 pub struct AppState {
     /// The operations.
     pub shop: Shop,
+    /// The audit log for auditors: checkpoints, proofs, trails.
+    pub audit: Arc<AuditLog>,
     /// Tokens, the agent registry, revocations.
     pub governance: Arc<Governance>,
     /// DPoP proofs of key-bound tokens, with their replay cache.

@@ -55,9 +55,33 @@ impl SigningKeyInfo {
 
 /// RFC 7638 thumbprint of an Ed25519 public key: SHA-256 over the required members in
 /// lexicographic order, base64url without padding.
-fn thumbprint(x: &str) -> String {
+pub(crate) fn thumbprint(x: &str) -> String {
     let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Writes `key` to a new file at `path` (PKCS #8 DER, owner-only), flushed to disk.
+pub(crate) fn write_key(path: &Path, key: &SigningKey) -> Result<(), TokenError> {
+    let der = key
+        .to_pkcs8_der()
+        .map_err(|e| TokenError::KeyStore(e.to_string()))?;
+    let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", path.display()));
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(der.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Reads a key [`write_key`] wrote.
+pub(crate) fn read_key(path: &Path) -> Result<SigningKey, TokenError> {
+    let der =
+        fs::read(path).map_err(|e| TokenError::KeyStore(format!("{}: {e}", path.display())))?;
+    SigningKey::from_pkcs8_der(&der)
+        .map_err(|e| TokenError::KeyStore(format!("{}: {e}", path.display())))
 }
 
 /// The brand's signing keys, kept in `<data>/keys/` with owner-only permissions. The newest
@@ -100,11 +124,7 @@ impl KeyRing {
         let files = key_files(&dir)?;
         let mut all = Vec::with_capacity(files.len());
         for path in &files {
-            let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", path.display()));
-            let der = fs::read(path).map_err(io)?;
-            let key = SigningKey::from_pkcs8_der(&der)
-                .map_err(|e| TokenError::KeyStore(format!("{}: {e}", path.display())))?;
-            all.push(SigningKeyInfo::from_signing_key(&key)?);
+            all.push(SigningKeyInfo::from_signing_key(&read_key(path)?)?);
         }
         let active = all
             .last()
@@ -158,21 +178,9 @@ impl KeyRing {
     fn create(dir: &Path) -> Result<SigningKeyInfo, TokenError> {
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let info = SigningKeyInfo::from_signing_key(&key)?;
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|e| TokenError::KeyStore(e.to_string()))?;
         // Nanoseconds, so that two rotations in one second still sort in creation order.
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-        let path = dir.join(format!("{stamp:021}-{}.p8", info.kid));
-        let io = |e: std::io::Error| TokenError::KeyStore(format!("{}: {e}", path.display()));
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io)?;
-        f.write_all(der.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        write_key(&dir.join(format!("{stamp:021}-{}.p8", info.kid)), &key)?;
         Ok(info)
     }
 

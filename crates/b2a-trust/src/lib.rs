@@ -26,12 +26,14 @@
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! ```
 
+mod audit_key;
 mod detached;
 mod dpop;
 mod issuers;
 mod keys;
 mod token;
 
+pub use audit_key::AuditKey;
 pub use detached::{DetachedSignature, canonical_json, sign_detached, verify_detached};
 pub use dpop::{DPOP_PROOF_TYPE, DpopError, DpopVerifier, jwk_thumbprint, proof_claims};
 pub use issuers::{Ceiling, TrustedIssuer};

@@ -41,13 +41,37 @@ fn free_port() -> u16 {
 
 /// Minimal HTTP/1.1 GET; returns (status, body).
 fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
+    send(port, "GET", path, token, &[], "")
+}
+
+/// Minimal HTTP/1.1 POST of a JSON body (with extra headers); returns (status, body).
+fn post(port: u16, path: &str, token: &str, headers: &[&str], json: &str) -> (u16, String) {
+    let mut all = vec!["Content-Type: application/json"];
+    all.extend_from_slice(headers);
+    send(port, "POST", path, Some(token), &all, json)
+}
+
+/// Minimal HTTP/1.1 request; returns (status, body).
+fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[&str],
+    body: &str,
+) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let auth = token
+    let mut head = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .expect("send");
     let mut resp = String::new();
@@ -62,6 +86,35 @@ fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// Quotes, accepts and orders one coat as `agent`; the order's id.
+fn order_a_coat(port: u16, agent: &str) -> String {
+    let id_of = |body: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).expect("json");
+        v["id"].as_str().expect("id").to_owned()
+    };
+    let (status, quote) = post(
+        port,
+        "/v1/quotes",
+        agent,
+        &[],
+        r#"{"lines": [{"sku": "VC-CHMCOAT-BLK-M", "quantity": 1}], "ship_to": {"country": "FR"}}"#,
+    );
+    assert_eq!(status, 201, "{quote}");
+    let quote = id_of(&quote);
+    let (status, body) = post(port, &format!("/v1/quotes/{quote}/accept"), agent, &[], "");
+    assert_eq!(status, 200, "{body}");
+    let key = format!("Idempotency-Key: order-{quote}");
+    let (status, order) = post(
+        port,
+        "/v1/orders",
+        agent,
+        &[&key],
+        &format!(r#"{{"quote_id": "{quote}"}}"#),
+    );
+    assert_eq!(status, 201, "{order}");
+    id_of(&order)
 }
 
 struct Gateway(Child);
@@ -208,6 +261,69 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
         let (status, _) = get(port, "/v1/products", Some(&auditor));
         assert_eq!(status, 403, "an auditor token cannot shop");
 
+        // An order, then the auditor's tools on the data directory beside the running gateway:
+        // the export and the order's proof verify with the key the gateway publishes.
+        let order_id = order_a_coat(port, &agent);
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, get(port, "/.well-known/jwks.json", None).1).expect("jwks");
+        let export = dir.path().join("export");
+        let out = run(b2a()
+            .args(["audit", "export", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&export));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let verify = |what: &Path| {
+            run(b2a()
+                .args(["audit", "verify"])
+                .arg(what)
+                .arg("--key")
+                .arg(&jwks))
+        };
+        let out = verify(&export);
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let entries = export.join("entries.jsonl");
+        let lines = std::fs::read_to_string(&entries).expect("entries");
+        assert!(lines.contains(&order_id), "the order is in the export");
+        std::fs::write(
+            &entries,
+            lines.replacen("agent:demo-shopper", "agent:someone-else", 1),
+        )
+        .expect("tampered");
+        let out = verify(&export);
+        assert!(!out.status.success(), "a changed entry is refused");
+        assert!(
+            text(&out.stderr).contains("was altered"),
+            "{}",
+            text(&out.stderr)
+        );
+
+        let bundle = dir.path().join("trail.json");
+        let out = run(b2a()
+            .args(["audit", "prove", &order_id, "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&bundle));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = run(b2a()
+            .args(["audit", "verify-bundle"])
+            .arg(&bundle)
+            .arg("--key")
+            .arg(&jwks));
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let trail = std::fs::read_to_string(&bundle).expect("bundle");
+        assert!(trail.contains("\"order.placed\"") && trail.contains("\"quote.accepted\""));
+
         let bad = run(b2a()
             .args([
                 "token",
@@ -328,7 +444,12 @@ fn governance_commands_work_beside_a_running_gateway() {
     assert_eq!(get(port, "/v1/products?limit=1", Some(&fresh)).0, 200);
     assert_eq!(get(port, "/v1/products?limit=1", Some(&limited)).0, 200);
     let (_, jwks) = get(port, "/.well-known/jwks.json", None);
-    assert_eq!(jwks.matches("\"kid\"").count(), 2, "{jwks}");
+    assert_eq!(
+        jwks.matches("\"kid\"").count(),
+        3,
+        "both token keys and the audit key: {jwks}"
+    );
+    assert_eq!(jwks.matches("audit-checkpoint").count(), 1, "{jwks}");
 
     // Revocation by the CLI: refused at once.
     let self_status = get(port, "/v1/tokens/self", Some(&fresh)).1;

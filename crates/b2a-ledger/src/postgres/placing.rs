@@ -29,10 +29,12 @@ use b2a_model::Order;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 
+use super::audit_log::{bind_appended, store_entries_ctes};
 use super::{
-    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, bind_entries, column, corrupt, db, decode, grant_rows,
-    retrying, sqlstate, store_entries_ctes,
+    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column, corrupt, db, decode, grant_rows, retrying,
+    sqlstate,
 };
+use crate::audit::frontier;
 use crate::batch::{self, Outcome, Placement, Rows};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
 use crate::grants::GrantRow;
@@ -307,8 +309,8 @@ async fn wait_for_key(conn: &mut PgConnection, key: i64) -> Result<(), Fail> {
 ///
 /// Answers one row of JSON arrays: the keys used (agent, key, fingerprint, order body); the
 /// quotes (id, agent, body, order); the agents (id, status); the grants of every chain
-/// ([`GrantRow`]); the stock levels (SKU, on hand); then the audit tip's sequence number and
-/// hash; then the recent orders (agent, count).
+/// ([`GrantRow`]); the stock levels (SKU, on hand); then the audit log's frontier; then the
+/// recent orders (agent, count).
 ///
 /// The locks are taken in the order of the answer's columns (quotes in id order, agents, grants
 /// in `jti` order, stock in SKU order, the audit head last), as other transactions take them.
@@ -330,7 +332,7 @@ WITH RECURSIVE
         WHERE sku IN (SELECT line ->> 'sku'
                       FROM locked_quotes, json_array_elements(body::JSON -> 'lines') line)
         ORDER BY sku FOR UPDATE),
-    locked_head AS MATERIALIZED (SELECT seq, hash FROM audit_head FOR UPDATE)
+    locked_head AS MATERIALIZED (SELECT frontier FROM audit_head FOR UPDATE)
 SELECT
     (SELECT json_agg(json_build_array(k.agent, k.key, k.fingerprint, o.body))::TEXT
      FROM unnest($1::TEXT[], $2::TEXT[]) AS c (agent, key)
@@ -342,8 +344,7 @@ SELECT
                                       expires_at, revoked_at, spent, max_per_day))::TEXT
      FROM locked_grants),
     (SELECT json_agg(json_build_array(sku, on_hand))::TEXT FROM locked_stock),
-    (SELECT seq FROM locked_head),
-    (SELECT hash FROM locked_head),
+    (SELECT frontier FROM locked_head),
     (SELECT json_agg(json_build_array(agent, n))::TEXT
      FROM (SELECT agent, COUNT(*) AS n FROM orders
            WHERE agent = ANY($7) AND created_at >= $8 GROUP BY agent) recent)";
@@ -395,10 +396,8 @@ async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fai
     }
     rows.set_grants(rows_of::<GrantRow>(row.get(3))?)?;
     rows.stock = rows_of::<(String, i64)>(row.get(4))?.into_iter().collect();
-    rows.tip = row
-        .get::<Option<i64>, _>(5)
-        .zip(row.get::<Option<String>, _>(6));
-    for (agent, n) in rows_of::<(String, i64)>(row.get(7))? {
+    rows.log = frontier(row.get::<&[u8], _>(5))?;
+    for (agent, n) in rows_of::<(String, i64)>(row.get(6))? {
         rows.recent
             .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
     }
@@ -411,12 +410,12 @@ fn rows_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>,
 }
 
 /// The third trip: everything the placed orders write, in one statement, each table's rows as
-/// arrays. Parameters: `$1`..`$9` the audit entries ([`store_entries_ctes`]); the orders' ids,
-/// agents, quotes, principals, statuses, bodies, times and vault references (`$10`..`$17`);
-/// their first events' actors and reasons (`$18`, `$19`); the vault's references, principals,
-/// details and times (`$20`..`$23`); the units taken per SKU (`$24`, `$25`); the demand per SKU
-/// and hour (`$26`..`$28`); the spend per grant and order (`$29`..`$32`); the keys' endpoint,
-/// keys and fingerprints (`$33`..`$35`, with the orders' agents, ids and times).
+/// arrays. Parameters: `$1`..`$12` the audit entries and the frontier ([`store_entries_ctes`]); the orders' ids,
+/// agents, quotes, principals, statuses, bodies, times and vault references (`$13`..`$20`);
+/// their first events' actors and reasons (`$21`, `$22`); the vault's references, principals,
+/// details and times (`$23`..`$26`); the units taken per SKU (`$27`, `$28`); the demand per SKU
+/// and hour (`$29`..`$31`); the spend per grant and order (`$32`..`$35`); the keys' endpoint,
+/// keys and fingerprints (`$36`..`$38`, with the orders' agents, ids and times).
 const WRITES: &str = concat!(
     "WITH ",
     store_entries_ctes!(),
@@ -424,33 +423,33 @@ const WRITES: &str = concat!(
     stored_details AS (
         INSERT INTO vault (ref, principal, purpose, body, created_at)
         SELECT r, p, 'fulfilment', b, t
-        FROM unnest($20::TEXT[], $21::TEXT[], $22::TEXT[], $23::BIGINT[]) AS v (r, p, b, t)),
+        FROM unnest($23::TEXT[], $24::TEXT[], $25::TEXT[], $26::BIGINT[]) AS v (r, p, b, t)),
     stored_orders AS (
         INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at,
                             fulfilment_ref)
-        SELECT * FROM unnest($10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::TEXT[],
-                             $15::TEXT[], $16::BIGINT[], $17::TEXT[])),
+        SELECT * FROM unnest($13::TEXT[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[],
+                             $18::TEXT[], $19::BIGINT[], $20::TEXT[])),
     linked_quotes AS (
-        UPDATE quotes q SET order_id = o.id FROM unnest($10::TEXT[], $12::TEXT[]) AS o (id, quote)
+        UPDATE quotes q SET order_id = o.id FROM unnest($13::TEXT[], $15::TEXT[]) AS o (id, quote)
         WHERE q.id = o.quote),
     first_events AS (
         INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
         SELECT id, 1, status, NULL, actor, reason, at
-        FROM unnest($10::TEXT[], $14::TEXT[], $18::TEXT[], $19::TEXT[], $16::BIGINT[])
+        FROM unnest($13::TEXT[], $17::TEXT[], $21::TEXT[], $22::TEXT[], $19::BIGINT[])
              AS e (id, status, actor, reason, at)),
     taken_stock AS (
         UPDATE stock s SET on_hand = s.on_hand - l.units
-        FROM unnest($24::TEXT[], $25::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
+        FROM unnest($27::TEXT[], $28::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
     demand AS (
         INSERT INTO sku_activity AS a (sku, hour, quantity)
-        SELECT * FROM unnest($26::TEXT[], $27::BIGINT[], $28::BIGINT[])
+        SELECT * FROM unnest($29::TEXT[], $30::BIGINT[], $31::BIGINT[])
         ON CONFLICT (sku, hour) DO UPDATE SET quantity = a.quantity + excluded.quantity),
     spend AS (
         INSERT INTO grant_spend (jti, order_id, amount, at)
-        SELECT * FROM unnest($29::TEXT[], $30::TEXT[], $31::BIGINT[], $32::BIGINT[]))
+        SELECT * FROM unnest($32::TEXT[], $33::TEXT[], $34::BIGINT[], $35::BIGINT[]))
 INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-SELECT agent, $33, key, fingerprint, id, at
-FROM unnest($11::TEXT[], $34::TEXT[], $35::TEXT[], $10::TEXT[], $16::BIGINT[])
+SELECT agent, $36, key, fingerprint, id, at
+FROM unnest($14::TEXT[], $37::TEXT[], $38::TEXT[], $13::TEXT[], $19::BIGINT[])
      AS k (agent, key, fingerprint, id, at)"
 );
 
@@ -471,7 +470,7 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
     fn principal(o: &Order) -> Option<&str> {
         o.principal.as_ref().map(|p| p.as_str())
     }
-    bind_entries(sqlx::query(WRITES), &outcome.entries)?
+    bind_appended(sqlx::query(WRITES), &outcome.entries, &outcome.log)?
         .bind(column(&placed, |p| p.order.id.as_str()))
         .bind(column(&placed, |p| p.order.agent.as_str()))
         .bind(column(&placed, |p| p.order.quote_id.as_str()))

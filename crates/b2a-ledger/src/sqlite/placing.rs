@@ -16,7 +16,8 @@ use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::script::Script;
-use super::{ORDERS_ENDPOINT, grant_rows, storage};
+use super::{ORDERS_ENDPOINT, audit_log, grant_rows, storage};
+use crate::audit::frontier;
 use crate::batch::{self, Outcome, Placement, Rows, Totals};
 use crate::codec::{corrupt, decode, encode};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
@@ -84,11 +85,10 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
 ///
 /// Answers one row: JSON arrays of the keys used (agent, key, fingerprint, order body), the
 /// quotes (id, agent, body, order), the agents (id, status), the grants of every chain
-/// ([`GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit tip's sequence
-/// number and hash; JSON arrays of the recent orders (agent, count) and of the orders of the
+/// ([`GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's frontier; JSON
+/// arrays of the recent orders (agent, count) and of the orders of the
 /// last 24 hours of the grants with a daily limit (`jti`, count).
-const CONTEXT: &str = concat!(
-    "
+const CONTEXT: &str = "
 WITH RECURSIVE
     walk (jti, depth) AS (
         SELECT value, 1 FROM json_each(?4)
@@ -113,18 +113,14 @@ SELECT
      FROM walked),
     (SELECT json_group_array(json_array(sku, on_hand)) FROM stock
      WHERE sku IN (SELECT l.value ->> 'sku' FROM quoted, json_each(quoted.body, '$.lines') l)),
-    t.seq, t.hash,
+    (SELECT frontier FROM audit_tree),
     (SELECT json_group_array(json_array(agent, n))
      FROM (SELECT agent, COUNT(*) AS n FROM orders
            WHERE agent IN (SELECT value FROM json_each(?6)) AND created_at >= ?7
            GROUP BY agent)),
     (SELECT json_group_array(json_array(w.jti, (SELECT COUNT(*) FROM grant_spend s
                                                WHERE s.jti = w.jti AND s.at > ?9)))
-     FROM walked w WHERE w.max_per_day IS NOT NULL)
-FROM (SELECT 1) LEFT JOIN (",
-    audit_tip_sql!(),
-    ") t"
-);
+     FROM walked w WHERE w.max_per_day IS NOT NULL)";
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
 async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows, LedgerError> {
@@ -178,20 +174,19 @@ async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows,
     rows.stock = decode::<Vec<(String, i64)>>(row.get(4))?
         .into_iter()
         .collect();
-    rows.tip = row
-        .get::<Option<i64>, _>(5)
-        .zip(row.get::<Option<String>, _>(6));
-    for (agent, n) in decode::<Vec<(String, i64)>>(row.get(7))? {
+    rows.log = frontier(row.get::<&[u8], _>(5))?;
+    for (agent, n) in decode::<Vec<(String, i64)>>(row.get(6))? {
         rows.recent
             .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
     }
-    rows.set_day_counts(decode(row.get(8))?);
+    rows.set_day_counts(decode(row.get(7))?);
     Ok(rows)
 }
 
-/// The statements that write what a batch placed, one per table, each unpacking its rows from
+/// The statements that write what a batch placed (besides the audit log's rows,
+/// `audit_log::add_appended`), one per table, each unpacking its rows from
 /// one JSON array bound to its `?` (`value ->> n` is the row's `n`th column).
-const WRITES: [&str; 9] = [
+const WRITES: [&str; 8] = [
     "INSERT INTO orders (id, agent, quote_id, status, body, created_at)
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
      FROM json_each(?)",
@@ -211,10 +206,6 @@ const WRITES: [&str; 9] = [
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
     "INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
      SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-     FROM json_each(?)",
-    "INSERT INTO audit_log (seq, at, actor, credential, action, subject, details, prev_hash, hash)
-     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-            value ->> 6, value ->> 7, value ->> 8
      FROM json_each(?)",
 ];
 
@@ -278,24 +269,6 @@ fn add_writes(script: &mut Script, outcome: &Outcome) -> Result<(), LedgerError>
             time(p),
         )
     });
-    let entries = outcome
-        .entries
-        .iter()
-        .map(|e| {
-            let r = &e.record;
-            Ok((
-                i64::try_from(e.seq).map_err(corrupt)?,
-                r.at.as_str(),
-                r.actor.as_str(),
-                r.credential.as_str(),
-                r.action.as_str(),
-                r.subject.as_str(),
-                r.details.to_string(),
-                e.prev_hash.as_str(),
-                e.hash.as_str(),
-            ))
-        })
-        .collect::<Result<Vec<_>, LedgerError>>()?;
     let [
         orders_sql,
         quotes_sql,
@@ -305,7 +278,6 @@ fn add_writes(script: &mut Script, outcome: &Outcome) -> Result<(), LedgerError>
         demand_sql,
         spend_sql,
         keys_sql,
-        audit_sql,
     ] = WRITES;
     script.statement(orders_sql).bind(encode(&orders)?);
     script.statement(quotes_sql).bind(encode(&quotes)?);
@@ -318,8 +290,7 @@ fn add_writes(script: &mut Script, outcome: &Outcome) -> Result<(), LedgerError>
         .statement(keys_sql)
         .bind(ORDERS_ENDPOINT)
         .bind(encode(&keys)?);
-    script.statement(audit_sql).bind(encode(&entries)?);
-    Ok(())
+    audit_log::add_appended(script, &outcome.entries, &outcome.log)
 }
 
 fn principal(p: &Placement) -> Option<&str> {

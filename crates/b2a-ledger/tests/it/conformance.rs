@@ -9,18 +9,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use b2a_audit::AuditEntry;
-use b2a_ledger::{AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
+use b2a_audit::entry::Entry;
+use b2a_ledger::{AgentStatus, AuditQuery, GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
 use b2a_model::{Currency, Limits, Money, OrderId, OrderStatus, Principal, QuoteId};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use tokio::sync::Barrier;
 use tokio::task::JoinHandle;
 
 use crate::fixtures::{
     ORDER_JTI, QUOTE_JTI, Snapshot, actions, agent, audit_log, child, cli, create, eur, eur_limits,
-    expires, grant, issue, now, on_hand, operator, order_cmd, order_under, quote, quote_at, record,
-    refused, register, registration, revoke, seed, set_status, sku, usage, valid_at,
-    verified_audit_log,
+    expires, grant, issue, now, on_hand, operator, order_cmd, order_under, page, parsed, quote,
+    quote_at, record, refused, register, registration, revoke, seed, set_status, sku, usage,
+    valid_at, verified_audit_log,
 };
 
 mod offers;
@@ -36,6 +36,7 @@ macro_rules! every_fresh_ledger_test {
             quotes_and_orders_are_scoped_to_their_agent,
             place_order_confirms_and_moves_stock,
             audit_entries_append_and_page,
+            audit_entries_are_filtered,
             same_key_same_body_replays_the_order,
             same_key_other_body_is_refused,
             a_quote_is_ordered_once,
@@ -222,20 +223,165 @@ pub(crate) async fn place_order_confirms_and_moves_stock(ledger: &dyn Ledger) {
     let actions: Vec<&str> = log.iter().map(|e| e.record.action.as_str()).collect();
     assert_eq!(actions, ["quote.created", "order.placed"]);
     let (created, placed) = (&log[0].record, &log[1].record);
-    assert_eq!(created.subject, q.id.as_str());
+    assert_eq!(created.subjects[0], q.id.as_str());
     assert_eq!(created.actor, "agent:alice");
     assert_eq!(created.credential, QUOTE_JTI);
-    assert_eq!(placed.subject, order.id.as_str());
+    assert_eq!(
+        placed.subjects,
+        [order.id.as_str(), q.id.as_str(), ORDER_JTI],
+        "the order, its quote and the token it was charged to"
+    );
     assert_eq!(placed.actor, "agent:alice");
     assert_eq!(placed.credential, ORDER_JTI);
-    assert_eq!(placed.details["quote_id"], q.id.as_str());
-    assert_eq!(placed.details["status"], "confirmed");
-    assert_eq!(placed.details["agent_initiated"], true);
+    assert_eq!(placed.payload["quote_id"], q.id.as_str());
+    assert_eq!(placed.payload["status"], "confirmed");
+    assert_eq!(placed.payload["agent_initiated"], true);
+}
+
+/// Auditors' filters select exactly the entries they name, each alone and together, in order and
+/// from a page's cursor on.
+pub(crate) async fn audit_entries_are_filtered(ledger: &dyn Ledger) {
+    let entry =
+        |actor: &str, principal: Option<&str>, action: &str, subjects: &[&str], at: &str| {
+            let mut r = record(actor, subjects[0]);
+            r.principal = principal.map(str::to_owned);
+            r.action = action.into();
+            r.subjects = subjects.iter().map(|s| (*s).to_owned()).collect();
+            r.at = at.into();
+            r
+        };
+    for r in [
+        entry(
+            "agent:alice",
+            Some("pp-1"),
+            "quote.created",
+            &["q_1"],
+            "2026-11-21T08:00:00Z",
+        ),
+        entry(
+            "agent:alice",
+            Some("pp-1"),
+            "order.placed",
+            &["o_1", "q_1", "jti-a"],
+            "2026-11-21T08:00:01.5Z",
+        ),
+        entry(
+            "agent:bob",
+            Some("pp-2"),
+            "order.placed",
+            &["o_2", "q_2", "jti-b"],
+            "2026-11-21T09:00:00Z",
+        ),
+        entry(
+            "operator:ops",
+            None,
+            "agent.suspended",
+            &["alice"],
+            "2026-11-21T10:00:00Z",
+        ),
+        entry(
+            "operator:ops",
+            Some("pp-1"),
+            "order.ship",
+            &["o_1", "q_1"],
+            "2026-11-22T08:00:00Z",
+        ),
+    ] {
+        ledger.append_audit(r).await.expect("appended");
+    }
+    let seqs = |q: AuditQuery| async move {
+        let found = ledger.audit_entries(&q).await.expect("entries");
+        found.iter().map(|e| e.seq).collect::<Vec<u64>>()
+    };
+    let all = || page(0, 100);
+    let at = |t: &str| {
+        Some(
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).expect("time"),
+        )
+    };
+    assert_eq!(seqs(all()).await, [0, 1, 2, 3, 4]);
+    assert_eq!(
+        seqs(AuditQuery {
+            agent: Some("alice".into()),
+            ..all()
+        })
+        .await,
+        [0, 1, 3],
+        "what alice did, and what was done to her"
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            principal: Some("pp-1".into()),
+            ..all()
+        })
+        .await,
+        [0, 1, 4]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            subject: Some("o_1".into()),
+            ..all()
+        })
+        .await,
+        [1, 4]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            subject: Some("jti-b".into()),
+            ..all()
+        })
+        .await,
+        [2]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            action: Some("order.placed".into()),
+            ..all()
+        })
+        .await,
+        [1, 2]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            since: at("2026-11-21T08:00:01Z"),
+            until: at("2026-11-21T10:00:00Z"),
+            ..all()
+        })
+        .await,
+        [1, 2],
+        "from a second on (its fractions included), before another"
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            principal: Some("pp-1".into()),
+            action: Some("order.placed".into()),
+            ..all()
+        })
+        .await,
+        [1]
+    );
+    assert_eq!(
+        seqs(AuditQuery {
+            principal: Some("pp-1".into()),
+            ..page(1, 1)
+        })
+        .await,
+        [1],
+        "a page from a cursor"
+    );
+    assert!(
+        seqs(AuditQuery {
+            subject: Some("nothing".into()),
+            ..all()
+        })
+        .await
+        .is_empty()
+    );
 }
 
 /// Entries appended on their own are stored as returned and read back in pages.
 pub(crate) async fn audit_entries_append_and_page(ledger: &dyn Ledger) {
-    let mut appended: Vec<AuditEntry> = Vec::new();
+    let mut appended: Vec<Entry> = Vec::new();
     for i in 0..5 {
         let entry = ledger
             .append_audit(record("operator:ops", &format!("subject-{i}")))
@@ -244,13 +390,18 @@ pub(crate) async fn audit_entries_append_and_page(ledger: &dyn Ledger) {
         appended.push(entry);
     }
     let seqs: Vec<u64> = appended.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(seqs, [0, 1, 2, 3, 4]);
     assert_eq!(verified_audit_log(ledger).await, appended);
 
-    let page = ledger.audit_entries(1, 2).await.expect("page");
-    assert_eq!(page, appended[1..3], "entries after seq 1, at most 2");
+    let two = ledger.audit_entries(&page(1, 2)).await.expect("page");
+    let two: Vec<Entry> = two.iter().map(parsed).collect();
+    assert_eq!(two, appended[1..3], "entries from seq 1, at most 2");
     assert!(
-        ledger.audit_entries(5, 10).await.expect("page").is_empty(),
+        ledger
+            .audit_entries(&page(5, 10))
+            .await
+            .expect("page")
+            .is_empty(),
         "nothing after the tip"
     );
 }
@@ -514,7 +665,7 @@ pub(crate) async fn concurrent_orders_never_oversell(ledger: Arc<dyn Ledger>) {
     let placed: HashSet<OrderId> = log
         .iter()
         .filter(|e| e.record.action == "order.placed")
-        .map(|e| OrderId::parse(e.record.subject.clone()).expect("order id subject"))
+        .map(|e| OrderId::parse(e.record.subjects[0].clone()).expect("order id subject"))
         .collect();
     assert_eq!(placed, orders, "one order.placed entry per order");
     assert_eq!(log.len(), AGENTS + UNITS as usize);
@@ -616,8 +767,7 @@ pub(crate) async fn committed_state_survives_reopen(open: Opener<'_>) {
         .append_audit(record("system", "after-reopen"))
         .await
         .expect("appended");
-    assert_eq!(next.seq, 3);
-    assert_eq!(next.prev_hash, log[1].hash);
+    assert_eq!(next.seq, 2);
     let full = verified_audit_log(ledger.as_ref()).await;
     assert_eq!(full.len(), 3);
     assert_eq!(full[2], next);
@@ -655,17 +805,17 @@ pub(crate) async fn two_handles_append_to_one_chain(open: Opener<'_>) {
 
     let mut seqs: Vec<u64> = returned.iter().map(|e| e.seq).collect();
     seqs.sort_unstable();
-    assert_eq!(seqs, (1..=2 * EACH as u64).collect::<Vec<_>>());
+    assert_eq!(seqs, (0..2 * EACH as u64).collect::<Vec<_>>());
 
     let log = verified_audit_log(a.as_ref()).await;
     assert_eq!(log.len(), 2 * EACH);
     assert_eq!(
         log.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=2 * EACH as u64).collect::<Vec<_>>()
+        (0..2 * EACH as u64).collect::<Vec<_>>()
     );
     for entry in &returned {
         assert_eq!(
-            &log[usize::try_from(entry.seq - 1).expect("small seq")],
+            &log[usize::try_from(entry.seq).expect("small seq")],
             entry,
             "the stored entry is the one returned"
         );
@@ -750,14 +900,14 @@ pub(crate) async fn agents_register_once_and_list_by_id(ledger: &dyn Ledger) {
     );
     let carol = &log[0].record;
     assert_eq!(carol.action, "agent.registered");
-    assert_eq!(carol.subject, "carol");
+    assert_eq!(carol.subjects[0], "carol");
     assert_eq!(carol.actor, operator().name);
     assert_eq!(carol.credential, operator().credential);
-    assert_eq!(carol.details["name"], "Agent carol");
-    assert_eq!(carol.details["keys"], 1);
+    assert_eq!(carol.payload["name"], "Agent carol");
+    assert_eq!(carol.payload["keys"], 1);
     for entry in &log {
         assert!(
-            !entry.record.details.to_string().contains("dev@"),
+            !entry.record.payload.to_string().contains("dev@"),
             "the contact is personal data: {entry:?}"
         );
     }
@@ -816,7 +966,7 @@ pub(crate) async fn suspension_is_audited_once_per_change(ledger: &dyn Ledger) {
     let log = verified_audit_log(ledger).await;
     let changes: Vec<(&str, &str)> = log[2..]
         .iter()
-        .map(|e| (e.record.action.as_str(), e.record.subject.as_str()))
+        .map(|e| (e.record.action.as_str(), e.record.subjects[0].as_str()))
         .collect();
     assert_eq!(
         changes,
@@ -825,7 +975,7 @@ pub(crate) async fn suspension_is_audited_once_per_change(ledger: &dyn Ledger) {
     );
     assert_eq!(log[2].record.actor, operator().name);
     assert_eq!(log[2].record.credential, operator().credential);
-    assert_eq!(log[2].record.details["status"], "suspended");
+    assert_eq!(log[2].record.payload["status"], "suspended");
 }
 
 /// The trust stamp of `ledger` once it differs from `old`: read at once, then, while it has not
@@ -948,23 +1098,28 @@ pub(crate) async fn record_grant_audits_issue_and_exchange(ledger: &dyn Ledger) 
     assert_eq!(log.len(), 2, "one entry per recorded token");
     let (issued, exchanged) = (&log[0].record, &log[1].record);
     assert_eq!(issued.action, "token.issued");
-    assert_eq!(issued.subject, "jti-parent");
+    assert_eq!(issued.subjects[0], "jti-parent");
     assert_eq!(issued.actor, operator().name);
     assert_eq!(issued.credential, operator().credential);
-    assert_eq!(issued.details["role"], "agent");
-    assert_eq!(issued.details["agent"], "alice");
-    assert_eq!(issued.details["principal_bound"], true);
-    assert!(
-        !issued.details.to_string().contains("pp-7f3a"),
-        "the principal's pseudonym never enters the log"
+    assert_eq!(issued.payload["role"], "agent");
+    assert_eq!(issued.payload["agent"], "alice");
+    assert_eq!(issued.payload["principal_bound"], true);
+    assert_eq!(
+        issued.principal.as_deref(),
+        Some("pp-7f3a"),
+        "the entry names the principal by its pseudonym, for auditors to filter on"
     );
-    assert_eq!(issued.details["limits"]["total"], 10_000);
-    assert_eq!(issued.details["parent"], serde_json::Value::Null);
-    assert_eq!(issued.details["expires_at"], "2026-11-23T08:00:00Z");
+    assert!(
+        !issued.payload.to_string().contains("pp-7f3a"),
+        "the pseudonym is not repeated in the payload"
+    );
+    assert_eq!(issued.payload["limits"]["total"], 10_000);
+    assert_eq!(issued.payload["parent"], serde_json::Value::Null);
+    assert_eq!(issued.payload["expires_at"], "2026-11-23T08:00:00Z");
     assert_eq!(exchanged.action, "token.exchanged");
-    assert_eq!(exchanged.subject, "jti-child");
-    assert_eq!(exchanged.details["parent"], "jti-parent");
-    assert_eq!(exchanged.details["limits"]["per_order"], 2_000);
+    assert_eq!(exchanged.subjects[0], "jti-child");
+    assert_eq!(exchanged.payload["parent"], "jti-parent");
+    assert_eq!(exchanged.payload["limits"]["per_order"], 2_000);
 }
 
 /// Revocation is audited once and moves the trust stamp once; the revoked token stays in the
@@ -1010,8 +1165,8 @@ pub(crate) async fn revocation_is_idempotent_and_audited_once(ledger: &dyn Ledge
         .filter(|e| e.record.action == "token.revoked")
         .collect();
     assert_eq!(revoked.len(), 1, "one entry");
-    assert_eq!(revoked[0].record.subject, "jti-g");
-    assert_eq!(revoked[0].record.details["reason"], "key leaked");
+    assert_eq!(revoked[0].record.subjects[0], "jti-g");
+    assert_eq!(revoked[0].record.payload["reason"], "key leaked");
     assert_eq!(revoked[0].record.actor, operator().name);
 
     for (at, listed) in [

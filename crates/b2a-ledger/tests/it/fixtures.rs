@@ -1,8 +1,12 @@
 //! Fixtures of the conformance suite: quotes, grants, agents, order commands, audit records and
 //! snapshots.
 
-use b2a_audit::{AuditEntry, AuditRecord, verify_chain};
-use b2a_ledger::{Actor, AgentRecord, AgentStatus, GrantRecord, Ledger, LedgerError, PlaceOrder};
+use b2a_audit::entry::{Entry, Record};
+use b2a_audit::merkle::{MemoryTree, inclusion_proof, inclusion_ranges, leaf_hash, range_nodes};
+use b2a_ledger::{
+    Actor, AgentRecord, AgentStatus, AuditQuery, GrantRecord, Ledger, LedgerError, PlaceOrder,
+    StoredEntry,
+};
 use b2a_ledger::{NewQuote, RiskRules};
 use b2a_model::{
     AgentId, CountryCode, Currency, Delivery, Limits, Money, NegotiationState, Quantity, Quote,
@@ -265,24 +269,35 @@ pub(crate) async fn actions(ledger: &dyn Ledger) -> Vec<String> {
 }
 
 /// A stand-alone audit record (what token issuance or the CLI would append).
-pub(crate) fn record(actor: &str, subject: &str) -> AuditRecord {
-    AuditRecord {
+pub(crate) fn record(actor: &str, subject: &str) -> Record {
+    Record {
         at: "2026-11-21T08:30:00Z".into(),
         actor: actor.into(),
         credential: String::new(),
+        principal: None,
         action: "test.appended".into(),
-        subject: subject.into(),
-        details: json!({"subject": subject, "nested": {"b": 2, "a": [1, 2]}}),
+        subjects: vec![subject.into()],
+        payload: json!({"subject": subject, "nested": {"b": 2, "a": [1, 2]}}),
+        commitments: Default::default(),
     }
 }
 
-/// The whole audit log, oldest first, read page by page.
-pub(crate) async fn audit_log(ledger: &dyn Ledger) -> Vec<AuditEntry> {
-    let mut all: Vec<AuditEntry> = Vec::new();
+/// A page of the audit log: up to `limit` entries from `from_seq`.
+pub(crate) fn page(from_seq: u64, limit: u32) -> AuditQuery {
+    AuditQuery {
+        from_seq,
+        limit,
+        ..AuditQuery::default()
+    }
+}
+
+/// The whole audit log as stored, oldest first, read page by page.
+pub(crate) async fn stored_audit_log(ledger: &dyn Ledger) -> Vec<StoredEntry> {
+    let mut all: Vec<StoredEntry> = Vec::new();
     loop {
-        let after = all.last().map_or(0, |e| e.seq);
+        let from = all.last().map_or(0, |e| e.seq + 1);
         let page = ledger
-            .audit_entries(after, 16)
+            .audit_entries(&page(from, 16))
             .await
             .expect("audit entries are readable");
         if page.is_empty() {
@@ -292,17 +307,59 @@ pub(crate) async fn audit_log(ledger: &dyn Ledger) -> Vec<AuditEntry> {
     }
 }
 
-/// The whole audit log, after checking that its hash chain verifies from the first entry.
-pub(crate) async fn verified_audit_log(ledger: &dyn Ledger) -> Vec<AuditEntry> {
-    let log = audit_log(ledger).await;
-    if let Some(first) = log.first() {
-        assert_eq!(first.seq, 1, "the log starts at seq 1");
-        assert_eq!(first.prev_hash, "0".repeat(64), "the log starts at genesis");
+/// An entry as stored, read back.
+pub(crate) fn parsed(stored: &StoredEntry) -> Entry {
+    let entry: Entry = serde_json::from_str(&stored.body).expect("a stored entry is an entry");
+    assert_eq!(entry.seq, stored.seq, "the body's seq is the row's");
+    assert_eq!(
+        entry.canonical(),
+        stored.body.as_bytes(),
+        "the body is the entry's canonical JSON"
+    );
+    entry
+}
+
+/// The whole audit log, oldest first.
+pub(crate) async fn audit_log(ledger: &dyn Ledger) -> Vec<Entry> {
+    stored_audit_log(ledger).await.iter().map(parsed).collect()
+}
+
+/// The whole audit log, after checking it as an auditor would: entries numbered from 0 without
+/// gap, the ledger's head the root of the tree of their bytes (computed here, independently of
+/// the ledger's nodes), and every entry's inclusion proof from the ledger's stored nodes the
+/// one that tree gives.
+pub(crate) async fn verified_audit_log(ledger: &dyn Ledger) -> Vec<Entry> {
+    let stored = stored_audit_log(ledger).await;
+    let mut tree = MemoryTree::new();
+    for (i, entry) in stored.iter().enumerate() {
+        assert_eq!(
+            entry.seq, i as u64,
+            "entries are numbered from 0 without gap"
+        );
+        tree.push(leaf_hash(entry.body.as_bytes()));
     }
-    if let Err(e) = verify_chain(&log) {
-        panic!("audit chain does not verify: {e}");
+    let head = ledger.audit_head().await.expect("the head is readable");
+    assert_eq!(head.size, tree.size(), "the head counts every entry");
+    assert_eq!(
+        head.root,
+        tree.root(),
+        "the head's root is the entries' tree's"
+    );
+    let size = tree.size();
+    for seq in 0..size {
+        let ids: Vec<_> = inclusion_ranges(seq, size)
+            .expect("in the tree")
+            .into_iter()
+            .flat_map(|(start, end)| range_nodes(start, end))
+            .collect();
+        let nodes = ledger.audit_nodes(&ids).await.expect("nodes are readable");
+        assert_eq!(
+            inclusion_proof(seq, size, |id| nodes.get(&id).copied()),
+            tree.inclusion_proof(seq, size),
+            "entry {seq}: the proof from stored nodes"
+        );
     }
-    log
+    stored.iter().map(parsed).collect()
 }
 
 /// What a refused operation must leave untouched.
@@ -310,7 +367,7 @@ pub(crate) async fn verified_audit_log(ledger: &dyn Ledger) -> Vec<AuditEntry> {
 pub(crate) struct Snapshot {
     pub(crate) stock: Vec<(Sku, Option<u32>)>,
     pub(crate) orders: u64,
-    pub(crate) audit: Vec<AuditEntry>,
+    pub(crate) audit: Vec<Entry>,
 }
 
 impl Snapshot {
@@ -378,4 +435,36 @@ pub(crate) async fn refused(ledger: &dyn Ledger, cmd: &PlaceOrder, skus: &[&str]
         "the refusal ({err:?}) changed something"
     );
     err
+}
+
+/// The hash chain of an older ledger: its `audit_log` table with two entries (valid in either
+/// backend's SQL).
+pub(crate) const OLD_CHAIN_SQL: &str = "
+    CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, credential TEXT NOT NULL,
+        action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    INSERT INTO audit_log VALUES
+        (1, '2026-11-20T10:00:00Z', 'operator:ops', '', 'stock.set', 'VC-A',
+         '{\"from\":null,\"to\":5}', 'x', 'y'),
+        (2, '2026-11-20T10:05:00Z', 'agent:alice', 'jti-1', 'quote.created', 'q_1',
+         '{\"round\":1}', 'y', 'z');";
+
+/// Checks, on a ledger reopened over [`OLD_CHAIN_SQL`], that the chain's entries were carried
+/// over in order and that the log goes on after them.
+pub(crate) async fn the_old_chain_was_carried_over(ledger: &dyn Ledger) {
+    let log = verified_audit_log(ledger).await;
+    assert_eq!(log.len(), 2, "both entries carried over");
+    assert_eq!(log[0].record.action, "stock.set");
+    assert_eq!(log[0].record.subjects, ["VC-A"]);
+    assert_eq!(log[0].record.payload, json!({"from": null, "to": 5}));
+    assert_eq!(log[1].record.actor, "agent:alice");
+    assert_eq!(log[1].record.credential, "jti-1");
+    assert_eq!(log[1].record.at, "2026-11-20T10:05:00Z");
+    let next = ledger
+        .append_audit(record("system", "after"))
+        .await
+        .expect("appended after the carry-over");
+    assert_eq!(next.seq, 2);
+    assert_eq!(verified_audit_log(ledger).await.len(), 3);
 }

@@ -216,52 +216,41 @@ async fn concurrent_starts_migrate_once() {
                 .append_audit(crate::fixtures::record("operator:b", "b"))
                 .await
                 .expect("appended through b");
-            assert_eq!(entry.seq, 2);
+            assert_eq!(entry.seq, 1);
         })
         .await;
 }
 
-/// A schema migrated before the audit chain's tip moved onto `audit_head` is upgraded at open:
-/// the tip is carried over, and the next entries chain onto the last one written before.
+/// A ledger whose audit log is still the hash chain (`audit_log`, before migration 5) carries its
+/// entries over into the Merkle log at open, in order, then drops the old table; the log goes on
+/// from there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_schema_from_before_the_audit_tip_is_upgraded() {
-    let Some(store) = Store::new("a_schema_from_before_the_audit_tip_is_upgraded").await else {
+async fn a_hash_chain_log_is_carried_over_into_the_merkle_log() {
+    let Some(store) = Store::new("a_hash_chain_log_is_carried_over").await else {
         return;
     };
     let opener = store.opener();
     let options = store.options();
     store
         .run(async move {
-            {
-                let ledger = opener().await;
-                for actor in ["operator:a", "operator:b"] {
-                    ledger
-                        .append_audit(crate::fixtures::record(actor, "before"))
-                        .await
-                        .expect("appended");
-                }
-            }
+            drop(opener().await);
             let mut conn = PgConnection::connect_with(&options)
                 .await
                 .expect("connects");
-            sqlx::raw_sql(
-                "ALTER TABLE audit_head DROP COLUMN seq, DROP COLUMN hash;
-                 DELETE FROM _sqlx_migrations WHERE version = 4;",
-            )
-            .execute(&mut conn)
-            .await
-            .expect("the schema is as version 3 left it");
-            conn.close().await.expect("closed");
-
-            let ledger = opener().await;
-            let third = ledger
-                .append_audit(crate::fixtures::record("operator:c", "after"))
+            sqlx::raw_sql(crate::fixtures::OLD_CHAIN_SQL)
+                .execute(&mut conn)
                 .await
-                .expect("appended after the upgrade");
-            assert_eq!(third.seq, 3);
-            let entries = ledger.audit_entries(0, 10).await.expect("entries");
-            assert_eq!(entries.len(), 3);
-            b2a_audit::verify_chain(&entries).expect("one unbroken chain across the upgrade");
+                .expect("an old chain is in place");
+            conn.close().await.expect("closed");
+            crate::fixtures::the_old_chain_was_carried_over(opener().await.as_ref()).await;
+            let mut conn = PgConnection::connect_with(&options)
+                .await
+                .expect("connects");
+            let gone: bool = sqlx::query_scalar("SELECT to_regclass('audit_log') IS NULL")
+                .fetch_one(&mut conn)
+                .await
+                .expect("asks");
+            assert!(gone, "the old table is dropped");
         })
         .await;
 }

@@ -183,3 +183,32 @@ async fn a_file_from_before_migrations_is_upgraded() {
         "migrated once"
     );
 }
+
+/// A file whose audit log is still the hash chain (`audit_log`, before migration 3) carries its
+/// entries over into the Merkle log at open, in order, then drops the old table.
+#[tokio::test]
+async fn a_hash_chain_log_is_carried_over_into_the_merkle_log() {
+    use sqlx::Connection;
+
+    let store = Store::new();
+    drop(store.open().await);
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(store.path());
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("the file opens");
+    sqlx::raw_sql(crate::fixtures::OLD_CHAIN_SQL)
+        .execute(&mut conn)
+        .await
+        .expect("an old chain is in place");
+    conn.close().await.expect("closed");
+    crate::fixtures::the_old_chain_was_carried_over(store.open().await.as_ref()).await;
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("the file opens");
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_log'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("asks");
+    assert_eq!(left, 0, "the old table is dropped");
+}

@@ -65,12 +65,23 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
             "returns": format!("{}/returns", app.config.brand_url),
             "shipping": format!("{}/shipping", app.config.brand_url),
         },
-        "audit": {"entries": format!("{base}/v1/audit/entries"), "integrity": "sha256-hash-chain"},
+        "audit": {
+            "entries": format!("{base}/v1/audit/entries"),
+            "checkpoint": format!("{base}/v1/audit/checkpoint"),
+            "integrity": "rfc9162-merkle-tree",
+            "checkpoint_format": "c2sp-tlog-checkpoint",
+            "origin": app.audit.origin(),
+            "key_id": app.audit.key().kid(),
+        },
     }))
 }
 
 async fn jwks(State(app): State<AppState>) -> Json<Value> {
-    Json(app.governance.tokens().keys().jwks())
+    let mut set = app.governance.tokens().keys().jwks();
+    if let Some(keys) = set["keys"].as_array_mut() {
+        keys.push(app.audit.key().jwk());
+    }
+    Json(set)
 }
 
 async fn openapi(State(app): State<AppState>) -> Json<Value> {

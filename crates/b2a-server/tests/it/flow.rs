@@ -1,8 +1,13 @@
 //! The agent's whole path: search, read, quote, order, follow; the auditor's view of it.
 
 use axum::http::StatusCode;
-use b2a_audit::{AuditEntry, verify_chain};
-use b2a_model::{Currency, Money};
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::canonical;
+use b2a_audit::jwk::verifying_key;
+use b2a_audit::merkle::{MemoryTree, leaf_hash, verify_consistency};
+use b2a_audit::verify::{Bundle, decode_hash, verify_bundle};
+use b2a_model::{AgentId, Currency, Money, Principal, Role};
+use b2a_trust::IssueRequest;
 use serde_json::Value;
 
 use crate::support::{TestApp, skus};
@@ -13,7 +18,17 @@ const COAT: &str = "VC-CHMCOAT-BLK-M";
 async fn an_agent_finds_quotes_and_orders_a_coat_and_the_auditor_sees_it() {
     let app = TestApp::demo().await;
     let c = app.contract();
-    let agent = app.agent("shopper-1");
+    // A token the operator issued (recorded and audited, as in production).
+    let request = IssueRequest {
+        principal: Some(Principal::parse("p-1").expect("principal")),
+        ..IssueRequest::new(
+            Role::Agent,
+            AgentId::parse("shopper-1").expect("agent id"),
+            vec![],
+            std::time::Duration::from_secs(600),
+        )
+    };
+    let agent = app.issue_recorded(&request).await.token;
 
     // Search: a waterproof winter coat under 200 EUR.
     let page = app
@@ -99,25 +114,142 @@ async fn an_agent_finds_quotes_and_orders_a_coat_and_the_auditor_sees_it() {
         .expect(StatusCode::OK, "order", c);
     assert_eq!(followed, order);
 
-    // The auditor sees the quote and the order, in a chain that verifies.
+    // The auditor sees the quote and the order, in a log whose signed checkpoint they check with
+    // the brand's published audit key and the entries' own bytes.
+    let auditor = app.auditor();
+    let checkpoint = app.post_empty("/v1/audit/checkpoint", Some(&auditor)).await;
+    let checkpoint: SignedCheckpoint =
+        serde_json::from_value(checkpoint.expect(StatusCode::OK, "audit-checkpoint", c))
+            .expect("a checkpoint");
+    let jwks = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .expect(StatusCode::OK, "jwks", c);
+    let key = verifying_key(&jwks, Some(&checkpoint.key_id)).expect("the audit key is published");
+    let signed = checkpoint
+        .verify(&key, Some(&checkpoint.key_id))
+        .expect("the checkpoint's signature verifies");
     let audit = app
-        .get("/v1/audit/entries?limit=500", Some(&app.auditor()))
+        .get("/v1/audit/entries?limit=500", Some(&auditor))
         .await
         .expect(StatusCode::OK, "audit-page", c);
-    let entries: Vec<AuditEntry> = serde_json::from_value(audit["items"].clone()).expect("entries");
-    assert_eq!(verify_chain(&entries), Ok(()));
+    let entries = audit["items"].as_array().expect("items").clone();
+    let mut tree = MemoryTree::new();
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(entry["seq"], i, "numbered from 0");
+        tree.push(leaf_hash(&canonical(entry)));
+    }
+    assert_eq!(
+        signed.size,
+        tree.size(),
+        "the checkpoint covers every entry"
+    );
+    assert_eq!(
+        signed.root,
+        tree.root(),
+        "and signs the root of their bytes"
+    );
     let find = |action: &str, subject: &str| {
         entries
             .iter()
-            .find(|e| e.record.action == action && e.record.subject == subject)
+            .find(|e| e["action"] == action && e["subjects"][0] == subject)
             .cloned()
     };
     let quoted = find("quote.created", quote_id).expect("quote audited");
-    assert_eq!(quoted.record.actor, "agent:shopper-1");
+    assert_eq!(quoted["actor"], "agent:shopper-1");
     let ordered = find("order.placed", order_id).expect("order audited");
-    assert_eq!(ordered.record.details["total"]["amount"], 35_800);
-    assert_eq!(ordered.record.details["quote_id"], quote_id);
-    assert!(find("catalog.published", "v1").is_some());
+    assert_eq!(ordered["payload"]["total"]["amount"], 35_800);
+    assert_eq!(ordered["payload"]["quote_id"], quote_id);
+    assert_eq!(ordered["subjects"][1], quote_id);
+    assert!(find("catalog.published", "catalog/v1").is_some());
+
+    // Filtered: the order's entries only.
+    let of_order = app
+        .get(
+            &format!("/v1/audit/entries?order={order_id}"),
+            Some(&auditor),
+        )
+        .await
+        .expect(StatusCode::OK, "audit-page", c);
+    let actions: Vec<&str> = of_order["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["order.placed"]);
+
+    // The order's trail verifies alone, with the published key; it tells the quote's story too.
+    let trail = app
+        .get(
+            &format!("/v1/audit/orders/{order_id}/trail"),
+            Some(&auditor),
+        )
+        .await
+        .expect(StatusCode::OK, "audit-bundle", c);
+    let bundle: Bundle = serde_json::from_value(trail).expect("a bundle");
+    let proven = verify_bundle(&bundle, &key, None).expect("the trail verifies");
+    let told: Vec<&str> = bundle
+        .entries
+        .iter()
+        .map(|p| p.entry["action"].as_str().expect("action"))
+        .collect();
+    assert!(
+        told.contains(&"quote.created") && told.contains(&"order.placed"),
+        "{told:?}"
+    );
+    assert!(
+        told.contains(&"token.issued"),
+        "the token it was charged to: {told:?}"
+    );
+    assert_eq!(proven, told.len());
+
+    // An inclusion proof of one entry, and the log's growth proven consistent.
+    let seq = ordered["seq"].as_u64().expect("seq");
+    let proof = app
+        .get(&format!("/v1/audit/entries/{seq}/proof"), Some(&auditor))
+        .await
+        .expect(StatusCode::OK, "audit-proof", c);
+    assert_eq!(proof["size"], signed.size);
+    assert_eq!(proof["root_hash"], checkpoint.root_hash);
+    app.get(
+        &format!("/v1/audit/entries/{}/proof", signed.size),
+        Some(&auditor),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "audit_entry_not_found");
+    app.get("/v1/audit/entries/x/proof", Some(&auditor))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_path");
+    let consistency = app
+        .get(
+            &format!("/v1/audit/consistency?from=2&to={}", signed.size),
+            Some(&auditor),
+        )
+        .await
+        .expect(StatusCode::OK, "audit-consistency", c);
+    let hashes: Vec<_> = consistency["proof"]
+        .as_array()
+        .expect("proof")
+        .iter()
+        .map(|h| decode_hash(h.as_str().expect("base64")).expect("a hash"))
+        .collect();
+    let old_root = tree.root_at(2).expect("root at 2");
+    assert!(verify_consistency(
+        2,
+        signed.size,
+        &old_root,
+        &signed.root,
+        &hashes
+    ));
+    app.get("/v1/audit/consistency?from=5&to=100000", Some(&auditor))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_query");
+
+    // Only auditors read the log.
+    app.get("/v1/audit/checkpoint", Some(&agent))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_capability");
 }
 
 #[tokio::test]

@@ -210,7 +210,7 @@ async fn cancel_before_shipment_releases_stock_and_budget_and_returns_refund() {
         .as_array()
         .expect("items")
         .iter()
-        .filter(|e| e["subject"] == id2)
+        .filter(|e| e["subjects"][0] == id2)
         .map(|e| {
             (
                 e["action"].as_str().unwrap_or("").to_owned(),

@@ -250,10 +250,10 @@ async fn several_rounds_then_accept() {
         .as_array()
         .expect("items")
         .iter()
-        .filter(|e| e["action"] == "quote.countered" && e["subject"] == id.as_str())
+        .filter(|e| e["action"] == "quote.countered" && e["subjects"][0] == id.as_str())
         .collect();
     assert!(counters.len() >= 2);
-    assert!(counters.iter().all(|e| e["details"]["reason"].is_string()));
+    assert!(counters.iter().all(|e| e["payload"]["reason"].is_string()));
 }
 
 #[tokio::test]

@@ -93,7 +93,7 @@ impl TestResponse {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Snapshot {
     pub(crate) orders: u64,
-    pub(crate) audit_entries: usize,
+    pub(crate) audit_entries: u64,
     pub(crate) stock: Option<u32>,
 }
 
@@ -381,11 +381,30 @@ impl TestApp {
             .expect("stock")
     }
 
+    /// The whole audit log, read from the ledger.
+    pub(crate) async fn audit_log(&self) -> Vec<b2a_audit::entry::Entry> {
+        let query = b2a_ledger::AuditQuery {
+            limit: 100_000,
+            ..b2a_ledger::AuditQuery::default()
+        };
+        let stored = self
+            .state
+            .shop
+            .ledger()
+            .audit_entries(&query)
+            .await
+            .expect("audit");
+        stored
+            .iter()
+            .map(|e| serde_json::from_str(&e.body).expect("an entry"))
+            .collect()
+    }
+
     pub(crate) async fn snapshot(&self, sku: &str) -> Snapshot {
         let ledger = self.state.shop.ledger();
         Snapshot {
             orders: ledger.order_count().await.expect("count"),
-            audit_entries: ledger.audit_entries(0, 100_000).await.expect("audit").len(),
+            audit_entries: ledger.audit_head().await.expect("audit").size,
             stock: self.stock(sku).await,
         }
     }

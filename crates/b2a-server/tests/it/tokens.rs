@@ -284,13 +284,7 @@ async fn revocation_and_suspension_take_effect_at_once_and_are_audited() {
         .await
         .problem(StatusCode::NOT_FOUND, "agent_not_found");
 
-    let log = app
-        .state
-        .shop
-        .ledger()
-        .audit_entries(0, 1000)
-        .await
-        .expect("audit");
+    let log = app.audit_log().await;
     let actions: Vec<&str> = log.iter().map(|e| e.record.action.as_str()).collect();
     for action in [
         "agent.registered",
@@ -313,7 +307,7 @@ async fn revocation_and_suspension_take_effect_at_once_and_are_audited() {
     assert!(
         revoked
             .record
-            .details
+            .payload
             .to_string()
             .contains("leaked in a log")
     );

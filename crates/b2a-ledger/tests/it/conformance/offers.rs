@@ -267,7 +267,7 @@ pub(crate) async fn policy_versions_are_numbered_and_audited(ledger: &dyn Ledger
         .filter(|e| e.record.action == "pricing_policy.changed")
         .collect();
     assert_eq!(changes.len(), 2);
-    assert_eq!(changes[1].record.subject, "pricing-policy/v2");
-    assert_eq!(changes[1].record.details["policy"]["n"], 2);
+    assert_eq!(changes[1].record.subjects[0], "pricing-policy/v2");
+    assert_eq!(changes[1].record.payload["policy"]["n"], 2);
     assert_eq!(changes[1].record.credential, "jti-ops");
 }

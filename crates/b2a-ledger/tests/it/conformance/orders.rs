@@ -404,8 +404,8 @@ pub(crate) async fn stock_levels_are_set_and_audited(ledger: &dyn Ledger) {
         .filter(|e| e.record.action == "stock.set")
         .collect();
     assert_eq!(sets.len(), 2);
-    assert_eq!(sets[0].record.details, json!({"from": 5, "to": 9}));
-    assert_eq!(sets[1].record.details, json!({"from": null, "to": 3}));
+    assert_eq!(sets[0].record.payload, json!({"from": 5, "to": 9}));
+    assert_eq!(sets[1].record.payload, json!({"from": null, "to": 3}));
 }
 
 /// A cancel racing a shipment: exactly one wins, and the stock adds up.

@@ -1,0 +1,243 @@
+//! The audit log's tables (`audit_entries`, `audit_subjects`, `audit_nodes`, the frontier on
+//! `audit_head`, `audit_checkpoints`, migration 5): appends, inside the transaction of the write
+//! they record, and the auditor's reads.
+//!
+//! Appends are serialized by the one row of `audit_head`, locked by the statement that reads the
+//! frontier on it (a row locked after waiting is read in its newest version), as late in its
+//! transaction as the writer can.
+
+use std::collections::HashMap;
+
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::{Appended, Entry, Record, append as append_to};
+use b2a_audit::merkle::{Frontier, Hash, NodeId};
+use sqlx::postgres::PgArguments;
+use sqlx::{PgConnection, PgPool, Postgres, Row};
+use time::OffsetDateTime;
+
+use super::{Fail, column, db, storage};
+use crate::LedgerError;
+use crate::audit::{AuditQuery, StoredEntry, carried_over, checkpoint, entries_query, frontier};
+use crate::codec::{corrupt, encode};
+
+/// The statements that store appended entries, as common table expressions of a `WITH`, bound
+/// by [`bind_appended`] to `$1`..`$12`: the entries' columns (`$1`..`$6`), their subjects
+/// (`$7`, `$8`), the nodes they completed (`$9`..`$11`) and the frontier they leave (`$12`).
+macro_rules! store_entries_ctes {
+    () => {
+        "stored_entries AS (
+             INSERT INTO audit_entries (seq, at, actor, principal, action, body)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                                  $6::TEXT[])),
+         stored_subjects AS (
+             INSERT INTO audit_subjects (subject, seq)
+             SELECT * FROM unnest($7::TEXT[], $8::BIGINT[]) ON CONFLICT DO NOTHING),
+         stored_nodes AS (
+             INSERT INTO audit_nodes (level, idx, hash)
+             SELECT * FROM unnest($9::SMALLINT[], $10::BIGINT[], $11::BYTEA[])),
+         moved_frontier AS (
+             UPDATE audit_head SET frontier = $12 WHERE cardinality($1) > 0)"
+    };
+}
+pub(super) use store_entries_ctes;
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$12` of `query`
+/// ([`store_entries_ctes`]), first of its parameters.
+pub(super) fn bind_appended<'q>(
+    query: PgQuery<'q>,
+    appended: &'q [Appended],
+    log: &Frontier,
+) -> Result<PgQuery<'q>, LedgerError> {
+    let seq = |a: &Appended| i64::try_from(a.entry.seq).map_err(corrupt);
+    let seqs = appended.iter().map(seq).collect::<Result<Vec<_>, _>>()?;
+    let mut subjects: Vec<&str> = Vec::new();
+    let mut subject_seqs = Vec::new();
+    let mut levels: Vec<i16> = Vec::new();
+    let mut indexes: Vec<i64> = Vec::new();
+    let mut hashes: Vec<&[u8]> = Vec::new();
+    for a in appended {
+        for subject in &a.entry.record.subjects {
+            subjects.push(subject);
+            subject_seqs.push(seq(a)?);
+        }
+        for (id, hash) in &a.nodes {
+            levels.push(i16::from(id.level));
+            indexes.push(i64::try_from(id.index).map_err(corrupt)?);
+            hashes.push(hash);
+        }
+    }
+    Ok(query
+        .bind(seqs)
+        .bind(column(appended, |a| a.entry.record.at.as_str()))
+        .bind(column(appended, |a| a.entry.record.actor.as_str()))
+        .bind(column(appended, |a| a.entry.record.principal.as_deref()))
+        .bind(column(appended, |a| a.entry.record.action.as_str()))
+        .bind(column(appended, |a| a.canonical.as_str()))
+        .bind(subjects)
+        .bind(subject_seqs)
+        .bind(levels)
+        .bind(indexes)
+        .bind(hashes)
+        .bind(log.to_bytes()))
+}
+
+/// Locks the log (the row of `audit_head`) and reads its frontier.
+pub(super) async fn lock_tip(conn: &mut PgConnection) -> Result<Frontier, Fail> {
+    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head FOR UPDATE")
+        .fetch_one(conn)
+        .await
+        .map_err(db)?;
+    Ok(frontier(&bytes)?)
+}
+
+/// Stores `appended` and the frontier `log` they leave, in one statement.
+async fn store(conn: &mut PgConnection, appended: &[Appended], log: &Frontier) -> Result<(), Fail> {
+    bind_appended(
+        sqlx::query(concat!("WITH ", store_entries_ctes!(), " SELECT 1")),
+        appended,
+        log,
+    )?
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Appends `record` inside `conn`'s transaction.
+pub(super) async fn append(conn: &mut PgConnection, record: Record) -> Result<Entry, Fail> {
+    let mut log = lock_tip(&mut *conn).await?;
+    let appended = append_to(&mut log, record);
+    store(conn, std::slice::from_ref(&appended), &log).await?;
+    Ok(appended.entry)
+}
+
+/// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in
+/// order, then drops that table; nothing when it is gone. One transaction, under the log's lock
+/// (replicas starting together carry it over once).
+pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
+    let mut tx = pool.begin().await.map_err(storage)?;
+    let mut log = lock_tip(&mut tx).await?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('audit_log') IS NOT NULL")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+    if !exists {
+        return Ok(());
+    }
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT at, actor, credential, action, subject, details FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(storage)?;
+    let mut appended = Vec::with_capacity(rows.len());
+    for row in rows {
+        appended.push(append_to(&mut log, carried_over(row)?));
+    }
+    if !appended.is_empty() {
+        store(&mut tx, &appended, &log).await?;
+    }
+    sqlx::query("DROP TABLE audit_log")
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+    tx.commit().await.map_err(storage)
+}
+
+/// The committed frontier.
+pub(super) async fn tip(pool: &PgPool) -> Result<Frontier, LedgerError> {
+    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head")
+        .fetch_one(pool)
+        .await
+        .map_err(storage)?;
+    frontier(&bytes)
+}
+
+/// The entries `q` asks for.
+pub(super) async fn entries(
+    pool: &PgPool,
+    q: &AuditQuery,
+) -> Result<Vec<StoredEntry>, LedgerError> {
+    let rows = entries_query::<Postgres>(q)
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(storage)?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredEntry {
+                seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
+                body: r.get(1),
+            })
+        })
+        .collect()
+}
+
+/// The stored nodes among `ids`.
+pub(super) async fn nodes(
+    pool: &PgPool,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>, LedgerError> {
+    let levels: Vec<i16> = ids.iter().map(|id| i16::from(id.level)).collect();
+    let indexes = ids
+        .iter()
+        .map(|id| i64::try_from(id.index).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows: Vec<(i16, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT level, idx, hash FROM audit_nodes
+         WHERE (level, idx) IN (SELECT * FROM unnest($1::SMALLINT[], $2::BIGINT[]))",
+    )
+    .bind(levels)
+    .bind(indexes)
+    .fetch_all(pool)
+    .await
+    .map_err(storage)?;
+    rows.into_iter()
+        .map(|(level, index, hash)| {
+            let id = NodeId {
+                level: u8::try_from(level).map_err(corrupt)?,
+                index: u64::try_from(index).map_err(corrupt)?,
+            };
+            let hash = Hash::try_from(hash.as_slice()).map_err(corrupt)?;
+            Ok((id, hash))
+        })
+        .collect()
+}
+
+/// Keeps `checkpoint` unless one of its size is kept.
+pub(super) async fn store_checkpoint(
+    pool: &PgPool,
+    checkpoint: &SignedCheckpoint,
+    at: OffsetDateTime,
+) -> Result<(), LedgerError> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (size, body, made_at) VALUES ($1, $2, $3)
+         ON CONFLICT (size) DO NOTHING",
+    )
+    .bind(i64::try_from(checkpoint.size).map_err(corrupt)?)
+    .bind(encode(checkpoint)?)
+    .bind(at.unix_timestamp())
+    .execute(pool)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
+/// Kept checkpoints, smallest first: all, or the largest only.
+pub(super) async fn checkpoints(
+    pool: &PgPool,
+    latest_only: bool,
+) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+    let sql = if latest_only {
+        "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+    } else {
+        "SELECT body FROM audit_checkpoints ORDER BY size"
+    };
+    let bodies: Vec<String> = sqlx::query_scalar(sql)
+        .fetch_all(pool)
+        .await
+        .map_err(storage)?;
+    bodies.iter().map(|b| checkpoint(b)).collect()
+}

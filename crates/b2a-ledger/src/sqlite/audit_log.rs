@@ -1,0 +1,210 @@
+//! The audit log's tables (`audit_entries`, `audit_subjects`, `audit_nodes`, `audit_tree`,
+//! `audit_checkpoints`, migration 3): appends, inside the transaction of the write they record,
+//! and the auditor's reads.
+
+use std::collections::HashMap;
+
+use b2a_audit::checkpoint::SignedCheckpoint;
+use b2a_audit::entry::{Appended, Entry, Record, append as append_to};
+use b2a_audit::merkle::{Frontier, Hash, NodeId};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
+use time::OffsetDateTime;
+
+use super::script::Script;
+use super::storage;
+use crate::LedgerError;
+use crate::audit::{AuditQuery, StoredEntry, carried_over, checkpoint, entries_query, frontier};
+use crate::codec::{corrupt, encode};
+
+/// The frontier of the log's tree, as the transaction of `conn` sees it.
+pub(super) async fn tip(conn: &mut SqliteConnection) -> Result<Frontier, LedgerError> {
+    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_tree")
+        .fetch_one(conn)
+        .await
+        .map_err(storage)?;
+    frontier(&bytes)
+}
+
+/// Appends `record` inside `conn`'s transaction.
+pub(super) async fn append(
+    conn: &mut SqliteConnection,
+    record: Record,
+) -> Result<Entry, LedgerError> {
+    let mut log = tip(&mut *conn).await?;
+    let appended = append_to(&mut log, record);
+    let mut script = Script::default();
+    add_appended(&mut script, std::slice::from_ref(&appended), &log)?;
+    script.run(conn).await?;
+    Ok(appended.entry)
+}
+
+/// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they
+/// leave: the entries, their subjects, the nodes they completed, each table's rows as one JSON
+/// array.
+pub(super) fn add_appended(
+    script: &mut Script,
+    appended: &[Appended],
+    log: &Frontier,
+) -> Result<(), LedgerError> {
+    let seq = |a: &Appended| i64::try_from(a.entry.seq).map_err(corrupt);
+    let mut entries = Vec::with_capacity(appended.len());
+    let mut subjects = Vec::new();
+    let mut nodes = Vec::new();
+    for a in appended {
+        let r = &a.entry.record;
+        entries.push((
+            seq(a)?,
+            r.at.as_str(),
+            r.actor.as_str(),
+            r.principal.as_deref(),
+            r.action.as_str(),
+            a.canonical.as_str(),
+        ));
+        for subject in &r.subjects {
+            subjects.push((subject.as_str(), seq(a)?));
+        }
+        for (id, hash) in &a.nodes {
+            let index = i64::try_from(id.index).map_err(corrupt)?;
+            nodes.push((id.level, index, hex::encode(hash)));
+        }
+    }
+    script
+        .statement(
+            "INSERT INTO audit_entries (seq, at, actor, principal, action, body)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+             FROM json_each(?)",
+        )
+        .bind(encode(&entries)?)
+        .statement(
+            "INSERT INTO audit_subjects (subject, seq)
+             SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(encode(&subjects)?)
+        .statement(
+            "INSERT INTO audit_nodes (level, idx, hash)
+             SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?)",
+        )
+        .bind(encode(&nodes)?)
+        .statement("UPDATE audit_tree SET frontier = ?")
+        .bind(log.to_bytes());
+    Ok(())
+}
+
+/// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in
+/// order, then drops that table; nothing when it is gone. One transaction.
+pub(super) async fn carry_over_chain(pool: &SqlitePool) -> Result<(), LedgerError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(storage)?;
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(storage)?;
+    if !exists {
+        return Ok(());
+    }
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT at, actor, credential, action, subject, details FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(storage)?;
+    let mut log = tip(&mut tx).await?;
+    let mut appended = Vec::with_capacity(rows.len());
+    for row in rows {
+        appended.push(append_to(&mut log, carried_over(row)?));
+    }
+    let mut script = Script::default();
+    if !appended.is_empty() {
+        add_appended(&mut script, &appended, &log)?;
+    }
+    script.statement("DROP TABLE audit_log");
+    script.run(&mut tx).await?;
+    tx.commit().await.map_err(storage)
+}
+
+/// The entries `q` asks for.
+pub(super) async fn entries(
+    conn: &mut SqliteConnection,
+    q: &AuditQuery,
+) -> Result<Vec<StoredEntry>, LedgerError> {
+    let rows = entries_query::<Sqlite>(q)
+        .build()
+        .fetch_all(conn)
+        .await
+        .map_err(storage)?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredEntry {
+                seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
+                body: r.get(1),
+            })
+        })
+        .collect()
+}
+
+/// The stored nodes among `ids`.
+pub(super) async fn nodes(
+    conn: &mut SqliteConnection,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>, LedgerError> {
+    let wanted = ids
+        .iter()
+        .map(|id| Ok((id.level, i64::try_from(id.index).map_err(corrupt)?)))
+        .collect::<Result<Vec<_>, LedgerError>>()?;
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT level, idx, hash FROM audit_nodes
+         WHERE (level, idx) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+    )
+    .bind(encode(&wanted)?)
+    .fetch_all(conn)
+    .await
+    .map_err(storage)?;
+    rows.into_iter()
+        .map(|(level, index, hash)| {
+            let id = NodeId {
+                level: u8::try_from(level).map_err(corrupt)?,
+                index: u64::try_from(index).map_err(corrupt)?,
+            };
+            let hash = Hash::try_from(hash.as_slice()).map_err(corrupt)?;
+            Ok((id, hash))
+        })
+        .collect()
+}
+
+/// Keeps `checkpoint` unless one of its size is kept.
+pub(super) async fn store_checkpoint(
+    conn: &mut SqliteConnection,
+    checkpoint: &SignedCheckpoint,
+    at: OffsetDateTime,
+) -> Result<(), LedgerError> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (size, body, made_at) VALUES (?, ?, ?)
+         ON CONFLICT (size) DO NOTHING",
+    )
+    .bind(i64::try_from(checkpoint.size).map_err(corrupt)?)
+    .bind(encode(checkpoint)?)
+    .bind(at.unix_timestamp())
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
+/// Kept checkpoints, smallest first: all, or the largest only.
+pub(super) async fn checkpoints(
+    conn: &mut SqliteConnection,
+    latest_only: bool,
+) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+    let sql = if latest_only {
+        "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+    } else {
+        "SELECT body FROM audit_checkpoints ORDER BY size"
+    };
+    let bodies: Vec<String> = sqlx::query_scalar(sql)
+        .fetch_all(conn)
+        .await
+        .map_err(storage)?;
+    bodies.iter().map(|b| checkpoint(b)).collect()
+}
