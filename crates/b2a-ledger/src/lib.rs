@@ -357,6 +357,9 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// Appends an audit entry on its own (token issuance, catalog publication, ...).
     async fn append_audit(&self, record: Record) -> Result<Entry, LedgerError>;
 
+    /// Appends several audit entries, in order, in one transaction (all or none).
+    async fn append_audit_all(&self, records: Vec<Record>) -> Result<Vec<Entry>, LedgerError>;
+
     /// The audit entries `query` asks for, oldest first, as stored.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError>;
 

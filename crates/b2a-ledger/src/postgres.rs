@@ -769,6 +769,16 @@ impl Ledger for PostgresLedger {
         .await
     }
 
+    async fn append_audit_all(&self, records: Vec<Record>) -> Result<Vec<Entry>, LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            let entries = audit_log::append_all(&mut tx, records.clone()).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(entries)
+        })
+        .await
+    }
+
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError> {
         audit_log::entries(&self.pool, query).await
     }

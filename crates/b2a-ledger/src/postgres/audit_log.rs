@@ -107,10 +107,24 @@ async fn store(conn: &mut PgConnection, appended: &[Appended], log: &Frontier) -
 
 /// Appends `record` inside `conn`'s transaction.
 pub(super) async fn append(conn: &mut PgConnection, record: Record) -> Result<Entry, Fail> {
+    let mut entries = append_all(conn, vec![record]).await?;
+    entries
+        .pop()
+        .ok_or_else(|| LedgerError::Corrupt("an append returned no entry".into()).into())
+}
+
+/// Appends `records`, in order, inside `conn`'s transaction.
+pub(super) async fn append_all(
+    conn: &mut PgConnection,
+    records: Vec<Record>,
+) -> Result<Vec<Entry>, Fail> {
     let mut log = lock_tip(&mut *conn).await?;
-    let appended = append_to(&mut log, record);
-    store(conn, std::slice::from_ref(&appended), &log).await?;
-    Ok(appended.entry)
+    let appended: Vec<Appended> = records
+        .into_iter()
+        .map(|r| append_to(&mut log, r))
+        .collect();
+    store(conn, &appended, &log).await?;
+    Ok(appended.into_iter().map(|a| a.entry).collect())
 }
 
 /// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in

@@ -30,12 +30,26 @@ pub(super) async fn append(
     conn: &mut SqliteConnection,
     record: Record,
 ) -> Result<Entry, LedgerError> {
+    let mut entries = append_all(conn, vec![record]).await?;
+    entries
+        .pop()
+        .ok_or_else(|| LedgerError::Corrupt("an append returned no entry".into()))
+}
+
+/// Appends `records`, in order, inside `conn`'s transaction.
+pub(super) async fn append_all(
+    conn: &mut SqliteConnection,
+    records: Vec<Record>,
+) -> Result<Vec<Entry>, LedgerError> {
     let mut log = tip(&mut *conn).await?;
-    let appended = append_to(&mut log, record);
+    let appended: Vec<Appended> = records
+        .into_iter()
+        .map(|r| append_to(&mut log, r))
+        .collect();
     let mut script = Script::default();
-    add_appended(&mut script, std::slice::from_ref(&appended), &log)?;
+    add_appended(&mut script, &appended, &log)?;
     script.run(conn).await?;
-    Ok(appended.entry)
+    Ok(appended.into_iter().map(|a| a.entry).collect())
 }
 
 /// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they

@@ -404,6 +404,16 @@ pub(crate) async fn audit_entries_append_and_page(ledger: &dyn Ledger) {
             .is_empty(),
         "nothing after the tip"
     );
+
+    // Several at once: in order, after the others, all in the log.
+    let batch = (0..3)
+        .map(|i| record("operator:ops", &format!("batch-{i}")))
+        .collect();
+    let together = ledger.append_audit_all(batch).await.expect("appended");
+    let seqs: Vec<u64> = together.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [5, 6, 7]);
+    let log = verified_audit_log(ledger).await;
+    assert_eq!(log[5..], together[..]);
 }
 
 // ---------------------------------------------------------------------------------------------
