@@ -583,12 +583,16 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/v1/audit/orders/{id}/trail",
-        summary: "The whole story of an order, each entry proven against one signed checkpoint",
+        summary: "The whole story of an order, each entry proven against one signed checkpoint (JSON); or as W3C PROV-O (Accept: text/turtle or application/n-triples)",
         capability: Some("audit:read"),
         request: None,
         response: (200, "audit-bundle"),
         params: &[("id", "path", "The order's id")],
-        errors: &[ErrorCode::InvalidPath, ErrorCode::OrderNotFound],
+        errors: &[
+            ErrorCode::InvalidPath,
+            ErrorCode::OrderNotFound,
+            ErrorCode::NotAcceptable,
+        ],
     },
     RouteDoc {
         method: "post",

@@ -15,6 +15,7 @@ mod feed;
 mod jsonld;
 mod load;
 mod navigate;
+mod prov;
 mod query;
 mod search;
 mod sparql;
@@ -28,6 +29,7 @@ pub use load::{CatalogFormat, CatalogSource, LoadReport, format_for_path};
 pub use navigate::{Category, RelatedItem, Relation};
 pub use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 pub use oxigraph::sparql::CancellationToken;
+pub use prov::provenance;
 pub use query::SkuOffer;
 pub use search::{
     Cursor, Facet, FacetValue, MAX_ATTRIBUTE_FACETS, MAX_FACET_VALUES, MAX_TERMS, ProductPage,

@@ -3,12 +3,14 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Json;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use b2a_app::{ConsistencyProof, EntryPage, InclusionProof};
 use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::verify::Bundle;
 use b2a_contract::ErrorCode;
+use b2a_graph::RdfFormat;
 use b2a_ledger::AuditQuery;
 use b2a_model::OrderId;
 use serde::Deserialize;
@@ -135,13 +137,43 @@ async fn consistency(
     Ok(Json(app.audit.consistency(p.from, p.to, now()).await?))
 }
 
-/// The trail of one order as a bundle `b2a audit verify-bundle` checks alone.
+/// The trail of one order: as a bundle `b2a audit verify-bundle` checks alone (JSON), or as RDF
+/// with the W3C PROV-O vocabulary (Turtle, N-Triples) to load next to the catalog.
 async fn trail(
     State(app): State<AppState>,
     _grant: Grant<AuditRead>,
     PathId(id): PathId<OrderId>,
-) -> Result<Json<Bundle>, ApiError> {
-    Ok(Json(app.audit.trail(&id, now()).await?))
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let format = super::negotiate(
+        &headers,
+        &[
+            ("application/json", None),
+            ("text/turtle", Some(RdfFormat::Turtle)),
+            ("application/n-triples", Some(RdfFormat::NTriples)),
+        ],
+    )
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotAcceptable,
+            "a trail is served as application/json (a proof bundle), text/turtle or \
+             application/n-triples (W3C PROV-O)",
+        )
+        .at("Accept")
+    })?;
+    let bundle: Bundle = app.audit.trail(&id, now()).await?;
+    let Some(format) = format else {
+        return Ok(Json(bundle).into_response());
+    };
+    let entries: Vec<_> = bundle.entries.into_iter().map(|p| p.entry).collect();
+    let body = b2a_graph::provenance(&entries, &app.config.public_url, format)?;
+    let mut resp = body.into_response();
+    if let Ok(v) = HeaderValue::from_str(format.media_type()) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(resp)
 }
 
 fn invalid(field: &str, detail: String) -> ApiError {

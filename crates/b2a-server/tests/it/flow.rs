@@ -204,6 +204,56 @@ async fn an_agent_finds_quotes_and_orders_a_coat_and_the_auditor_sees_it() {
     );
     assert_eq!(proven, told.len());
 
+    // The same trail as W3C PROV-O, loaded into a SPARQL store: who did what, for whom, with
+    // which token, and what came from what.
+    let prov = app
+        .request(
+            axum::http::Method::GET,
+            &format!("/v1/audit/orders/{order_id}/trail"),
+            Some(&auditor),
+            &[("accept", "text/turtle")],
+            None,
+        )
+        .await;
+    assert_eq!(prov.status, StatusCode::OK);
+    assert_eq!(prov.header("content-type"), Some("text/turtle"));
+    let store = oxigraph::store::Store::new().expect("store");
+    store
+        .load_from_slice(
+            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle),
+            prov.body.as_str().expect("Turtle").as_bytes(),
+        )
+        .expect("valid Turtle");
+    let ask = |pattern: String| {
+        let query = format!(
+            "PREFIX prov: <http://www.w3.org/ns/prov#> \
+             PREFIX b2a: <https://schemas.b2a.example/v1/audit#> ASK {{ {pattern} }}"
+        );
+        match oxigraph::sparql::SparqlEvaluator::new()
+            .parse_query(&query)
+            .expect("query")
+            .on_store(&store)
+            .execute()
+            .expect("runs")
+        {
+            oxigraph::sparql::QueryResults::Boolean(b) => b,
+            _ => panic!("not an ASK"),
+        }
+    };
+    let order_iri = format!("<{}/v1/orders/{order_id}>", crate::support::PUBLIC_URL);
+    assert!(
+        ask(format!(
+            "{order_iri} prov:wasGeneratedBy ?placing ; prov:wasDerivedFrom ?quote . \
+         ?placing b2a:action \"order.placed\" ; \
+                  prov:wasAssociatedWith <urn:b2a:agent:shopper-1> ; prov:used ?token . \
+         ?quote prov:wasGeneratedBy [ b2a:action \"quote.created\" ] . \
+         ?token prov:wasGeneratedBy [ b2a:action \"token.issued\" ] . \
+         <urn:b2a:agent:shopper-1> prov:actedOnBehalfOf <urn:b2a:principal:p-1>"
+        )),
+        "{}",
+        prov.body
+    );
+
     // An inclusion proof of one entry, and the log's growth proven consistent.
     let seq = ordered["seq"].as_u64().expect("seq");
     let proof = app
