@@ -150,9 +150,37 @@ pub(crate) fn carried_over(
     })
 }
 
-/// The row of a stored checkpoint.
-pub(crate) fn checkpoint(
-    body: &str,
-) -> Result<b2a_audit::checkpoint::SignedCheckpoint, LedgerError> {
-    crate::codec::decode(body)
+/// Kept checkpoints, smallest first (the same text in both SQL dialects).
+pub(crate) const ALL_CHECKPOINTS: &str = "SELECT body FROM audit_checkpoints ORDER BY size";
+/// The kept checkpoint of the largest size.
+pub(crate) const LATEST_CHECKPOINT: &str =
+    "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1";
+
+/// Checkpoints as stored (their JSON).
+pub(crate) fn checkpoints(
+    bodies: &[String],
+) -> Result<Vec<b2a_audit::checkpoint::SignedCheckpoint>, LedgerError> {
+    bodies.iter().map(|b| crate::codec::decode(b)).collect()
+}
+
+/// An entry's row: its sequence number and body.
+pub(crate) fn stored_entry(seq: i64, body: String) -> Result<StoredEntry, LedgerError> {
+    Ok(StoredEntry {
+        seq: u64::try_from(seq).map_err(crate::codec::corrupt)?,
+        body,
+    })
+}
+
+/// A node's row: its level, index and hash.
+pub(crate) fn node_row(
+    level: i64,
+    index: i64,
+    hash: &[u8],
+) -> Result<(b2a_audit::merkle::NodeId, b2a_audit::merkle::Hash), LedgerError> {
+    use crate::codec::corrupt;
+    let id = b2a_audit::merkle::NodeId {
+        level: u8::try_from(level).map_err(corrupt)?,
+        index: u64::try_from(index).map_err(corrupt)?,
+    };
+    Ok((id, <[u8; 32]>::try_from(hash).map_err(corrupt)?))
 }

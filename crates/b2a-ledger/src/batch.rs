@@ -35,7 +35,94 @@ pub(crate) struct Rows {
     pub(crate) recent: HashMap<String, u32>,
 }
 
+/// The columns of a batch's context row as both backends' context queries answer them: JSON
+/// arrays (absent when empty) of the keys used (agent, key, fingerprint, order body), the quotes
+/// (id, agent, body, order), the agents (id, status), the grants of every chain ([`GrantRow`]),
+/// the stock (SKU, on hand) and the recent orders per agent (agent, count); and the audit log's
+/// stored frontier.
+pub(crate) struct ContextColumns<'r> {
+    pub(crate) keys: Option<&'r str>,
+    pub(crate) quotes: Option<&'r str>,
+    pub(crate) agents: Option<&'r str>,
+    pub(crate) grants: Option<&'r str>,
+    pub(crate) stock: Option<&'r str>,
+    pub(crate) frontier: &'r [u8],
+    pub(crate) recent: Option<&'r str>,
+}
+
+/// What a batch's context query is asked, from its commands.
+pub(crate) struct ContextParams<'c> {
+    /// Each order's agent, and its idempotency key (in the commands' order).
+    pub(crate) agents_of: Vec<&'c str>,
+    pub(crate) keys: Vec<&'c str>,
+    /// Each order's quote, and its token's `jti`.
+    pub(crate) quotes: Vec<&'c str>,
+    pub(crate) jtis: Vec<&'c str>,
+    /// The agents, each once, sorted (the order their rows are locked in).
+    pub(crate) agents: Vec<&'c str>,
+    /// The agents whose orders of the last hour count (the velocity rule).
+    pub(crate) counted: Vec<&'c str>,
+    /// The latest of the commands' times, Unix seconds.
+    pub(crate) now: i64,
+}
+
+impl<'c> ContextParams<'c> {
+    pub(crate) fn of(cmds: &[&'c PlaceOrder]) -> Self {
+        let agents_of: Vec<&str> = cmds.iter().map(|c| c.agent.as_str()).collect();
+        let mut agents = agents_of.clone();
+        agents.sort_unstable();
+        agents.dedup();
+        Self {
+            keys: cmds.iter().map(|c| c.idempotency_key.as_str()).collect(),
+            quotes: cmds.iter().map(|c| c.quote_id.as_str()).collect(),
+            jtis: cmds.iter().map(|c| c.grant.jti.as_str()).collect(),
+            counted: cmds
+                .iter()
+                .filter(|c| c.risk.max_orders_per_agent_per_hour.is_some())
+                .map(|c| c.agent.as_str())
+                .collect(),
+            now: cmds
+                .iter()
+                .map(|c| c.now.unix_timestamp())
+                .max()
+                .unwrap_or_default(),
+            agents_of,
+            agents,
+        }
+    }
+}
+
+/// The rows of a JSON array (absent: none).
+fn rows_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>, LedgerError> {
+    json.map_or(Ok(Vec::new()), decode)
+}
+
 impl Rows {
+    /// The rows a context query answered.
+    pub(crate) fn decode(c: ContextColumns<'_>) -> Result<Self, LedgerError> {
+        let mut rows = Rows::default();
+        for (agent, key, fingerprint, body) in rows_of::<(String, String, String, String)>(c.keys)?
+        {
+            rows.keys.insert((agent, key), (fingerprint, body));
+        }
+        for (id, agent, body, order) in
+            rows_of::<(String, String, String, Option<String>)>(c.quotes)?
+        {
+            rows.quotes.insert(id, (agent, body, order));
+        }
+        for (id, status) in rows_of::<(String, String)>(c.agents)? {
+            rows.suspended.insert(id, is_suspended(&status));
+        }
+        rows.set_grants(rows_of::<GrantRow>(c.grants)?)?;
+        rows.stock = rows_of::<(String, i64)>(c.stock)?.into_iter().collect();
+        rows.log = crate::audit::frontier(c.frontier)?;
+        for (agent, n) in rows_of::<(String, i64)>(c.recent)? {
+            rows.recent
+                .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        Ok(rows)
+    }
+
     /// Reads the JSON rows of grants ([`GrantRow`]).
     pub(crate) fn set_grants(&mut self, rows: Vec<GrantRow>) -> Result<(), LedgerError> {
         for row in rows {
@@ -294,6 +381,6 @@ fn grant_chain(cmd: &PlaceOrder, rows: &Rows) -> Result<Vec<GrantState>, LedgerE
 }
 
 /// An agent's status as stored.
-pub(crate) fn is_suspended(status: &str) -> bool {
+fn is_suspended(status: &str) -> bool {
     status == AgentStatus::Suspended.as_str()
 }

@@ -149,6 +149,36 @@ pub(crate) struct GrantRow(
 );
 
 impl GrantRow {
+    /// A grant's state from the columns of a row — `jti`, `parent`, `agent`, `role`,
+    /// `principal`, `limits`, `issued_at`, `expires_at`, `revoked_at`, `spent`, then its orders
+    /// of the last 24 hours — as both backends' grant queries select them.
+    pub(crate) fn state_of_row<'r, R>(r: &'r R) -> Result<GrantState, LedgerError>
+    where
+        R: sqlx::Row,
+        usize: sqlx::ColumnIndex<R>,
+        String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let bad = |e: sqlx::Error| LedgerError::Corrupt(e.to_string());
+        let row = GrantRow(
+            r.try_get(0).map_err(bad)?,
+            r.try_get(1).map_err(bad)?,
+            r.try_get(2).map_err(bad)?,
+            r.try_get(3).map_err(bad)?,
+            r.try_get(4).map_err(bad)?,
+            r.try_get(5).map_err(bad)?,
+            r.try_get(6).map_err(bad)?,
+            r.try_get(7).map_err(bad)?,
+            r.try_get(8).map_err(bad)?,
+            r.try_get(9).map_err(bad)?,
+            None,
+        );
+        let day: i64 = r.try_get(10).map_err(bad)?;
+        let (mut state, _) = row.state()?;
+        state.orders_last_24h = u32::try_from(day).map_err(corrupt)?;
+        Ok(state)
+    }
+
     /// The grant's state (no orders counted in the last 24 hours) and whether it has a daily
     /// limit.
     pub(crate) fn state(self) -> Result<(GrantState, bool), LedgerError> {

@@ -803,11 +803,11 @@ impl Ledger for PostgresLedger {
     }
 
     async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-        audit_log::checkpoints(&self.pool, false).await
+        audit_log::kept_checkpoints(&self.pool, false).await
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
-        Ok(audit_log::checkpoints(&self.pool, true).await?.pop())
+        Ok(audit_log::kept_checkpoints(&self.pool, true).await?.pop())
     }
 
     async fn order_count(&self) -> Result<u64, LedgerError> {

@@ -543,11 +543,11 @@ impl Ledger for SqliteLedger {
     }
 
     async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-        audit_log::checkpoints(&mut *self.read().await?, false).await
+        audit_log::kept_checkpoints(&mut *self.read().await?, false).await
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
-        Ok(audit_log::checkpoints(&mut *self.read().await?, true)
+        Ok(audit_log::kept_checkpoints(&mut *self.read().await?, true)
             .await?
             .pop())
     }

@@ -17,7 +17,10 @@ use time::OffsetDateTime;
 
 use super::{Fail, column, db, storage};
 use crate::LedgerError;
-use crate::audit::{AuditQuery, StoredEntry, carried_over, checkpoint, entries_query, frontier};
+use crate::audit::{
+    ALL_CHECKPOINTS, AuditQuery, LATEST_CHECKPOINT, StoredEntry, carried_over, checkpoints,
+    entries_query, frontier, node_row, stored_entry,
+};
 use crate::codec::{corrupt, encode};
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
@@ -180,12 +183,7 @@ pub(super) async fn entries(
         .await
         .map_err(storage)?;
     rows.iter()
-        .map(|r| {
-            Ok(StoredEntry {
-                seq: u64::try_from(r.get::<i64, _>(0)).map_err(corrupt)?,
-                body: r.get(1),
-            })
-        })
+        .map(|r| stored_entry(r.get(0), r.get(1)))
         .collect()
 }
 
@@ -209,14 +207,7 @@ pub(super) async fn nodes(
     .await
     .map_err(storage)?;
     rows.into_iter()
-        .map(|(level, index, hash)| {
-            let id = NodeId {
-                level: u8::try_from(level).map_err(corrupt)?,
-                index: u64::try_from(index).map_err(corrupt)?,
-            };
-            let hash = Hash::try_from(hash.as_slice()).map_err(corrupt)?;
-            Ok((id, hash))
-        })
+        .map(|(level, index, hash)| node_row(i64::from(level), index, &hash))
         .collect()
 }
 
@@ -240,18 +231,18 @@ pub(super) async fn store_checkpoint(
 }
 
 /// Kept checkpoints, smallest first: all, or the largest only.
-pub(super) async fn checkpoints(
+pub(super) async fn kept_checkpoints(
     pool: &PgPool,
     latest_only: bool,
 ) -> Result<Vec<SignedCheckpoint>, LedgerError> {
     let sql = if latest_only {
-        "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+        LATEST_CHECKPOINT
     } else {
-        "SELECT body FROM audit_checkpoints ORDER BY size"
+        ALL_CHECKPOINTS
     };
     let bodies: Vec<String> = sqlx::query_scalar(sql)
         .fetch_all(pool)
         .await
         .map_err(storage)?;
-    bodies.iter().map(|b| checkpoint(b)).collect()
+    checkpoints(&bodies)
 }

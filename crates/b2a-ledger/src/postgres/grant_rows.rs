@@ -4,14 +4,13 @@
 use std::collections::HashSet;
 
 use b2a_model::Principal;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::{Fail, corrupt, db, encode};
+use super::{Fail, db, encode};
 use crate::enforce::{DAY_SECONDS, saturating};
 use crate::grants::GrantRow;
-use crate::{Actor, GrantRecord, GrantState, LedgerError};
+use crate::{Actor, GrantRecord, GrantState};
 
 /// How long after its expiry a revoked token stays in the trust snapshot: verifiers accept
 /// tokens that far past `exp` for clock skew.
@@ -72,7 +71,7 @@ pub(super) async fn state(
     .fetch_optional(conn)
     .await
     .map_err(db)?;
-    Ok(row.as_ref().map(state_from_row).transpose()?)
+    Ok(row.as_ref().map(GrantRow::state_of_row).transpose()?)
 }
 
 /// Marks the unrevoked grant `jti` revoked at `now` by `by`.
@@ -110,23 +109,4 @@ pub(super) async fn revoked(
     .await
     .map_err(db)?;
     Ok(jtis.into_iter().collect())
-}
-
-fn state_from_row(r: &PgRow) -> Result<GrantState, LedgerError> {
-    let row = GrantRow(
-        r.get(0),
-        r.get(1),
-        r.get(2),
-        r.get(3),
-        r.get(4),
-        r.get(5),
-        r.get(6),
-        r.get(7),
-        r.get(8),
-        r.get(9),
-        None,
-    );
-    let (mut state, _) = row.state()?;
-    state.orders_last_24h = u32::try_from(r.get::<i64, _>(10)).map_err(corrupt)?;
-    Ok(state)
 }

@@ -31,13 +31,10 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 
 use super::audit_log::{bind_appended, store_entries_ctes};
 use super::{
-    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column, corrupt, db, decode, grant_rows, retrying,
-    sqlstate,
+    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column, corrupt, db, grant_rows, retrying, sqlstate,
 };
-use crate::audit::frontier;
-use crate::batch::{self, Outcome, Placement, Rows};
+use crate::batch::{self, ContextColumns, ContextParams, Outcome, Placement, Rows};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
-use crate::grants::GrantRow;
 use crate::group_commit::{Answer, Job, PlaceBatch};
 use crate::{LedgerError, PlaceOrder};
 
@@ -309,7 +306,7 @@ async fn wait_for_key(conn: &mut PgConnection, key: i64) -> Result<(), Fail> {
 ///
 /// Answers one row of JSON arrays: the keys used (agent, key, fingerprint, order body); the
 /// quotes (id, agent, body, order); the agents (id, status); the grants of every chain
-/// ([`GrantRow`]); the stock levels (SKU, on hand); then the audit log's frontier; then the
+/// ([`crate::grants::GrantRow`]); the stock levels (SKU, on hand); then the audit log's frontier; then the
 /// recent orders (agent, count).
 ///
 /// The locks are taken in the order of the answer's columns (quotes in id order, agents, grants
@@ -351,62 +348,29 @@ SELECT
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
 async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fail> {
-    let agents_of: Vec<&str> = cmds.iter().map(|c| c.agent.as_str()).collect();
-    let keys: Vec<&str> = cmds.iter().map(|c| c.idempotency_key.as_str()).collect();
-    let quotes: Vec<&str> = cmds.iter().map(|c| c.quote_id.as_str()).collect();
-    let jtis: Vec<&str> = cmds.iter().map(|c| c.grant.jti.as_str()).collect();
-    let mut agents = agents_of.clone();
-    agents.sort_unstable();
-    agents.dedup();
-    let counted: Vec<&str> = cmds
-        .iter()
-        .filter(|c| c.risk.max_orders_per_agent_per_hour.is_some())
-        .map(|c| c.agent.as_str())
-        .collect();
-    let since = cmds
-        .iter()
-        .map(|c| c.now.unix_timestamp())
-        .max()
-        .unwrap_or_default()
-        - 3600;
+    let p = ContextParams::of(cmds);
     let row = sqlx::query(CONTEXT)
-        .bind(&agents_of)
-        .bind(&keys)
+        .bind(&p.agents_of)
+        .bind(&p.keys)
         .bind(ORDERS_ENDPOINT)
-        .bind(&quotes)
-        .bind(&jtis)
-        .bind(&agents)
-        .bind(&counted)
-        .bind(since)
+        .bind(&p.quotes)
+        .bind(&p.jtis)
+        .bind(&p.agents)
+        .bind(&p.counted)
+        .bind(p.now - 3600)
         .bind(i64::try_from(MAX_CHAIN).map_err(corrupt)?)
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
-    let mut rows = Rows::default();
-    for (agent, key, fingerprint, body) in rows_of::<(String, String, String, String)>(row.get(0))?
-    {
-        rows.keys.insert((agent, key), (fingerprint, body));
-    }
-    for (id, agent, body, order) in rows_of::<(String, String, String, Option<String>)>(row.get(1))?
-    {
-        rows.quotes.insert(id, (agent, body, order));
-    }
-    for (id, status) in rows_of::<(String, String)>(row.get(2))? {
-        rows.suspended.insert(id, batch::is_suspended(&status));
-    }
-    rows.set_grants(rows_of::<GrantRow>(row.get(3))?)?;
-    rows.stock = rows_of::<(String, i64)>(row.get(4))?.into_iter().collect();
-    rows.log = frontier(row.get::<&[u8], _>(5))?;
-    for (agent, n) in rows_of::<(String, i64)>(row.get(6))? {
-        rows.recent
-            .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
-    }
-    Ok(rows)
-}
-
-/// The rows of a JSON array (`json_agg`, NULL when there are none).
-fn rows_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>, LedgerError> {
-    json.map_or(Ok(Vec::new()), decode)
+    Ok(Rows::decode(ContextColumns {
+        keys: row.get(0),
+        quotes: row.get(1),
+        agents: row.get(2),
+        grants: row.get(3),
+        stock: row.get(4),
+        frontier: row.get(5),
+        recent: row.get(6),
+    })?)
 }
 
 /// The third trip: everything the placed orders write, in one statement, each table's rows as

@@ -4,11 +4,10 @@
 use std::collections::HashSet;
 
 use b2a_model::Principal;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
-use super::{corrupt, encode, storage};
+use super::{encode, storage};
 use crate::enforce::{DAY_SECONDS, saturating};
 use crate::grants::GrantRow;
 use crate::{Actor, GrantRecord, GrantState, LedgerError};
@@ -64,7 +63,7 @@ pub(super) async fn state(
     .fetch_optional(conn)
     .await
     .map_err(storage)?;
-    row.as_ref().map(state_from_row).transpose()
+    row.as_ref().map(GrantRow::state_of_row).transpose()
 }
 
 /// Marks the unrevoked grant `jti` revoked at `now` by `by`.
@@ -102,23 +101,4 @@ pub(super) async fn revoked(
     .await
     .map_err(storage)?;
     Ok(jtis.into_iter().collect())
-}
-
-fn state_from_row(r: &SqliteRow) -> Result<GrantState, LedgerError> {
-    let row = GrantRow(
-        r.get(0),
-        r.get(1),
-        r.get(2),
-        r.get(3),
-        r.get(4),
-        r.get(5),
-        r.get(6),
-        r.get(7),
-        r.get(8),
-        r.get(9),
-        None,
-    );
-    let (mut state, _) = row.state()?;
-    state.orders_last_24h = u32::try_from(r.get::<i64, _>(10)).map_err(corrupt)?;
-    Ok(state)
 }

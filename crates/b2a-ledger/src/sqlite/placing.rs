@@ -17,11 +17,9 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::script::Script;
 use super::{ORDERS_ENDPOINT, audit_log, grant_rows, storage};
-use crate::audit::frontier;
-use crate::batch::{self, Outcome, Placement, Rows, Totals};
+use crate::batch::{self, ContextColumns, ContextParams, Outcome, Placement, Rows, Totals};
 use crate::codec::{corrupt, decode, encode};
 use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
-use crate::grants::GrantRow;
 use crate::group_commit::{Answer, Job, PlaceBatch, fail_all};
 use crate::{LedgerError, PlaceOrder};
 
@@ -85,7 +83,7 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
 ///
 /// Answers one row: JSON arrays of the keys used (agent, key, fingerprint, order body), the
 /// quotes (id, agent, body, order), the agents (id, status), the grants of every chain
-/// ([`GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's frontier; JSON
+/// ([`crate::grants::GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's frontier; JSON
 /// arrays of the recent orders (agent, count) and of the orders of the
 /// last 24 hours of the grants with a daily limit (`jti`, count).
 const CONTEXT: &str = "
@@ -124,61 +122,35 @@ SELECT
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
 async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows, LedgerError> {
-    let keys: Vec<(&str, &str)> = cmds
+    let p = ContextParams::of(cmds);
+    let keys: Vec<(&str, &str)> = p
+        .agents_of
         .iter()
-        .map(|c| (c.agent.as_str(), c.idempotency_key.as_str()))
+        .copied()
+        .zip(p.keys.iter().copied())
         .collect();
-    let quotes: Vec<&str> = cmds.iter().map(|c| c.quote_id.as_str()).collect();
-    let jtis: Vec<&str> = cmds.iter().map(|c| c.grant.jti.as_str()).collect();
-    let mut agents: Vec<&str> = cmds.iter().map(|c| c.agent.as_str()).collect();
-    agents.sort_unstable();
-    agents.dedup();
-    let counted: Vec<&str> = cmds
-        .iter()
-        .filter(|c| c.risk.max_orders_per_agent_per_hour.is_some())
-        .map(|c| c.agent.as_str())
-        .collect();
-    let now = cmds
-        .iter()
-        .map(|c| c.now.unix_timestamp())
-        .max()
-        .unwrap_or_default();
     let row = sqlx::query(CONTEXT)
         .bind(encode(&keys)?)
         .bind(ORDERS_ENDPOINT)
-        .bind(encode(&quotes)?)
-        .bind(encode(&jtis)?)
-        .bind(encode(&agents)?)
-        .bind(encode(&counted)?)
-        .bind(now - 3600)
+        .bind(encode(&p.quotes)?)
+        .bind(encode(&p.jtis)?)
+        .bind(encode(&p.agents)?)
+        .bind(encode(&p.counted)?)
+        .bind(p.now - 3600)
         .bind(i64::try_from(MAX_CHAIN).map_err(corrupt)?)
-        .bind(now - DAY_SECONDS)
+        .bind(p.now - DAY_SECONDS)
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-    let mut rows = Rows::default();
-    for (agent, key, fingerprint, body) in
-        decode::<Vec<(String, String, String, String)>>(row.get(0))?
-    {
-        rows.keys.insert((agent, key), (fingerprint, body));
-    }
-    for (id, agent, body, order) in
-        decode::<Vec<(String, String, String, Option<String>)>>(row.get(1))?
-    {
-        rows.quotes.insert(id, (agent, body, order));
-    }
-    for (id, status) in decode::<Vec<(String, String)>>(row.get(2))? {
-        rows.suspended.insert(id, batch::is_suspended(&status));
-    }
-    rows.set_grants(decode::<Vec<GrantRow>>(row.get(3))?)?;
-    rows.stock = decode::<Vec<(String, i64)>>(row.get(4))?
-        .into_iter()
-        .collect();
-    rows.log = frontier(row.get::<&[u8], _>(5))?;
-    for (agent, n) in decode::<Vec<(String, i64)>>(row.get(6))? {
-        rows.recent
-            .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
-    }
+    let mut rows = Rows::decode(ContextColumns {
+        keys: row.get(0),
+        quotes: row.get(1),
+        agents: row.get(2),
+        grants: row.get(3),
+        stock: row.get(4),
+        frontier: row.get(5),
+        recent: row.get(6),
+    })?;
     rows.set_day_counts(decode(row.get(7))?);
     Ok(rows)
 }
