@@ -321,6 +321,23 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
             text(&out.stdout),
             text(&out.stderr)
         );
+        // Independent code (Python: hashlib, cryptography, rfc8785) accepts the gateway's bundle.
+        if let Ok(python) = std::env::var("B2A_PYTHON") {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../scripts/python/verify_audit_bundle.py");
+            let out = Command::new(python)
+                .arg(script)
+                .arg(&bundle)
+                .arg(&jwks)
+                .output()
+                .expect("python runs");
+            assert!(
+                out.status.success(),
+                "{}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
         let trail = std::fs::read_to_string(&bundle).expect("bundle");
         assert!(trail.contains("\"order.placed\"") && trail.contains("\"quote.accepted\""));
 
