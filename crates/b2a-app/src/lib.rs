@@ -11,6 +11,7 @@ pub mod demo;
 mod governance;
 mod offers;
 mod orders;
+mod privacy;
 mod shop;
 
 pub use audit::{AuditLog, ConsistencyProof, EntryPage, InclusionProof};

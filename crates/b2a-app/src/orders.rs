@@ -83,6 +83,17 @@ impl Shop {
                     .zip(cats.iter().map(Option::as_deref)),
             )?;
         }
+        let fulfilment = match fulfilment {
+            None => None,
+            Some(details) => {
+                // Sealed for the quote's principal (its owner), whoever's token orders it.
+                let quote = self.quote(caller, quote_id.clone()).await?;
+                Some(
+                    self.seal_details(quote.principal.as_ref(), &caller.agent, &details)
+                        .await?,
+                )
+            }
+        };
         let cmd = PlaceOrder {
             quote_id,
             agent: caller.agent.clone(),
@@ -209,7 +220,8 @@ impl Shop {
             .order_any(&id)
             .await?
             .ok_or_else(|| ShopError::OrderNotFound(id.clone()))?;
-        let fulfilment = ledger.fulfilment(&id).await?;
+        let stored = ledger.fulfilment(&id).await?;
+        let fulfilment = self.open_details(&order, stored).await?;
         let events = ledger.order_events(&id, None).await?.unwrap_or_default();
         Ok((order, fulfilment, events))
     }

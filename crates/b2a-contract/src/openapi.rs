@@ -479,6 +479,16 @@ pub const ROUTES: &[RouteDoc] = &[
         errors: &[ErrorCode::NothingToRollBack],
     },
     RouteDoc {
+        method: "delete",
+        path: "/v1/admin/principals/{id}",
+        summary: "Erase a principal's personal data: its vault key and rows (crypto-shredding); logged",
+        capability: Some("admin"),
+        request: None,
+        response: (200, "erasure"),
+        params: &[("id", "path", "The principal's pseudonym")],
+        errors: &[ErrorCode::InvalidPath],
+    },
+    RouteDoc {
         method: "get",
         path: "/v1/audit/checkpoint",
         summary: "The newest signed checkpoint of the audit log",

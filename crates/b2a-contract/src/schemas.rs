@@ -35,6 +35,7 @@ embedded_schemas!(
     "counter-request",
     "counter-result",
     "delivery",
+    "erasure",
     "fulfilment",
     "health",
     "issued-token",

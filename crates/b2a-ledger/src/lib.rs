@@ -59,6 +59,15 @@ pub use postgres::PostgresLedger;
 pub use records::{order_placed, quote_created};
 pub use sqlite::SqliteLedger;
 
+/// What erasing a principal removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erasure {
+    /// Vault rows deleted.
+    pub vault_records: u64,
+    /// Whether a vault key existed and was destroyed.
+    pub key_destroyed: bool,
+}
+
 /// The cost and price floor of a SKU: brand-private, never served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkuCost {
@@ -341,6 +350,23 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
         id: &OrderId,
         agent: Option<&AgentId>,
     ) -> Result<Option<Vec<OrderEvent>>, LedgerError>;
+
+    /// The vault key of `owner` (a principal's pseudonym, or `agent:<id>`): the stored one, or
+    /// `candidate`, stored now when there was none (two callers at once get the same key).
+    async fn vault_key(&self, owner: &str, candidate: &[u8]) -> Result<Vec<u8>, LedgerError>;
+
+    /// The stored vault key of `owner`, if any (none once its principal was erased).
+    async fn stored_vault_key(&self, owner: &str) -> Result<Option<Vec<u8>>, LedgerError>;
+
+    /// Erases a principal's personal data: deletes its vault key and every vault row of its
+    /// orders, and appends `privacy.erased`, in one transaction. Orders, quotes and the audit log
+    /// stay (they hold no personal data); the orders' fulfilment details read as erased.
+    async fn erase_principal(
+        &self,
+        principal: &Principal,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Erasure, LedgerError>;
 
     /// The fulfilment details of an order from the vault, for operators.
     async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError>;

@@ -24,6 +24,11 @@ const SQLITE: &[Step] = &[
         "merkle log",
         include_str!("../migrations/sqlite/0003_merkle_log.sql"),
     ),
+    (
+        4,
+        "vault keys",
+        include_str!("../migrations/sqlite/0004_vault_keys.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
@@ -51,6 +56,11 @@ const POSTGRES: &[Step] = &[
         5,
         "merkle log",
         include_str!("../migrations/postgres/0005_merkle_log.sql"),
+    ),
+    (
+        6,
+        "vault keys",
+        include_str!("../migrations/postgres/0006_vault_keys.sql"),
     ),
 ];
 

@@ -30,12 +30,12 @@ use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
-    policy_changed, quote_accepted, quote_countered, stock_set,
+    policy_changed, privacy_erased, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
-    Acceptance, Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError,
-    NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals, QuoteRecord, Revision,
-    SkuCost, StoredPolicy, TrustSnapshot, quote_created,
+    Acceptance, Actor, AgentRecord, AgentStatus, Erasure, GrantRecord, GrantState, Ledger,
+    LedgerError, NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals,
+    QuoteRecord, Revision, SkuCost, StoredPolicy, TrustSnapshot, quote_created,
 };
 
 /// The endpoint idempotency keys of order creation are scoped to.
@@ -737,6 +737,64 @@ impl Ledger for PostgresLedger {
             Some(_) => Ok(Some(orders::events(&mut conn, id).await?)),
             None => Ok(None),
         }
+    }
+
+    async fn vault_key(&self, owner: &str, candidate: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        if let Some(key) = self.stored_vault_key(owner).await? {
+            return Ok(key);
+        }
+        // A concurrent insert of the same owner waits for the other's commit, then reads its key.
+        sqlx::query(
+            "INSERT INTO vault_keys (owner, key, created_at)
+             VALUES ($1, $2, EXTRACT(EPOCH FROM now())::BIGINT) ON CONFLICT (owner) DO NOTHING",
+        )
+        .bind(owner)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        self.stored_vault_key(owner).await?.ok_or_else(|| {
+            LedgerError::Storage(format!("the vault key of {owner} was erased meanwhile"))
+        })
+    }
+
+    async fn stored_vault_key(&self, owner: &str) -> Result<Option<Vec<u8>>, LedgerError> {
+        sqlx::query_scalar("SELECT key FROM vault_keys WHERE owner = $1")
+            .bind(owner)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)
+    }
+
+    async fn erase_principal(
+        &self,
+        principal: &Principal,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Erasure, LedgerError> {
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            let keys = sqlx::query("DELETE FROM vault_keys WHERE owner = $1")
+                .bind(principal.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            let rows = sqlx::query("DELETE FROM vault WHERE principal = $1")
+                .bind(principal.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            let erased = Erasure {
+                vault_records: rows,
+                key_destroyed: keys > 0,
+            };
+            append(&mut tx, privacy_erased(principal, &erased, by, now)).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(erased)
+        })
+        .await
     }
 
     async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError> {

@@ -260,3 +260,22 @@ pub(crate) fn stock_set(
         json!({"from": from, "to": to}),
     )
 }
+
+/// `privacy.erased`: a principal's personal data erased — how much, by whom (the pseudonym is
+/// the entry's principal and subject; no personal data).
+pub(crate) fn privacy_erased(
+    principal: &b2a_model::Principal,
+    erased: &crate::Erasure,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> Record {
+    let mut record = by_actor(
+        by,
+        at,
+        "privacy.erased",
+        principal.as_str(),
+        json!({"vault_records": erased.vault_records, "key_destroyed": erased.key_destroyed}),
+    );
+    record.principal = Some(principal.as_str().to_owned());
+    record
+}

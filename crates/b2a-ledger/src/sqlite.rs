@@ -28,12 +28,13 @@ use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
-    policy_changed, quote_accepted, quote_countered, stock_set,
+    policy_changed, privacy_erased, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
-    Acceptance, Actor, AgentRecord, AgentStatus, AuditHead, AuditQuery, GrantRecord, GrantState,
-    Ledger, LedgerError, NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals,
-    QuoteRecord, Revision, SkuCost, StoredEntry, StoredPolicy, TrustSnapshot, quote_created,
+    Acceptance, Actor, AgentRecord, AgentStatus, AuditHead, AuditQuery, Erasure, GrantRecord,
+    GrantState, Ledger, LedgerError, NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed,
+    PricingSignals, QuoteRecord, Revision, SkuCost, StoredEntry, StoredPolicy, TrustSnapshot,
+    quote_created,
 };
 
 /// The endpoint idempotency keys of order creation are scoped to.
@@ -481,6 +482,65 @@ impl Ledger for SqliteLedger {
 
     async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError> {
         orders::fulfilment(&mut *self.read().await?, id).await
+    }
+
+    async fn vault_key(&self, owner: &str, candidate: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        if let Some(key) = self.stored_vault_key(owner).await? {
+            return Ok(key);
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO vault_keys (owner, key, created_at) VALUES (?, ?, unixepoch())
+             ON CONFLICT (owner) DO NOTHING",
+        )
+        .bind(owner)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM vault_keys WHERE owner = ?")
+            .bind(owner)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        Ok(key)
+    }
+
+    async fn stored_vault_key(&self, owner: &str) -> Result<Option<Vec<u8>>, LedgerError> {
+        sqlx::query_scalar("SELECT key FROM vault_keys WHERE owner = ?")
+            .bind(owner)
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .map_err(storage)
+    }
+
+    async fn erase_principal(
+        &self,
+        principal: &Principal,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Erasure, LedgerError> {
+        let mut tx = self.begin().await?;
+        let keys = sqlx::query("DELETE FROM vault_keys WHERE owner = ?")
+            .bind(principal.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?
+            .rows_affected();
+        let rows = sqlx::query("DELETE FROM vault WHERE principal = ?")
+            .bind(principal.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?
+            .rows_affected();
+        let erased = Erasure {
+            vault_records: rows,
+            key_destroyed: keys > 0,
+        };
+        append(&mut tx, privacy_erased(principal, &erased, by, now)).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(erased)
     }
 
     async fn set_stock(

@@ -32,6 +32,7 @@ mod dpop;
 mod issuers;
 mod keys;
 mod token;
+mod vault;
 
 pub use audit_key::AuditKey;
 pub use detached::{DetachedSignature, canonical_json, sign_detached, verify_detached};
@@ -42,6 +43,7 @@ pub use token::{
     ALGORITHMS, Claims, ExchangeRequest, IssueRequest, IssuedToken, LEEWAY_SECONDS, MAX_CHAIN,
     TOKEN_TYPE, TokenService,
 };
+pub use vault::{VaultError, VaultKey};
 
 /// Why a token was refused or could not be made.
 #[derive(Debug, thiserror::Error)]

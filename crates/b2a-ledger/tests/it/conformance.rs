@@ -68,6 +68,7 @@ macro_rules! every_fresh_ledger_test {
             the_lifecycle_releases_what_it_should,
             risk_rules_hold_orders,
             fulfilment_details_live_in_the_vault,
+            erasing_a_principal_shreds_its_vault_rows,
             orders_list_newest_first_per_agent,
             stock_levels_are_set_and_audited,
         );

@@ -312,6 +312,87 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
         !audit.to_string().contains("Camille"),
         "no personal data in the audit log"
     );
+
+    // At rest the vault holds the details sealed with the principal's key.
+    let order_id = b2a_model::OrderId::parse(id).expect("order id");
+    let at_rest = app
+        .state
+        .shop
+        .ledger()
+        .fulfilment(&order_id)
+        .await
+        .expect("read")
+        .expect("a vault row");
+    assert!(
+        at_rest.as_str().is_some_and(|s| s.starts_with("v1."))
+            && !at_rest.to_string().contains("Camille"),
+        "{at_rest}"
+    );
+
+    // Erasure: the principal's key and rows go; the order stays, its details read as erased;
+    // the erasure is logged and the log still verifies against a new signed checkpoint.
+    app.request(
+        Method::DELETE,
+        "/v1/admin/principals/p-1",
+        Some(&agent),
+        &[],
+        None,
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "insufficient_capability");
+    app.request(
+        Method::DELETE,
+        "/v1/admin/principals/not%20one",
+        Some(&ops),
+        &[],
+        None,
+    )
+    .await
+    .problem(StatusCode::BAD_REQUEST, "invalid_path");
+    let erased = app
+        .request(
+            Method::DELETE,
+            "/v1/admin/principals/p-1",
+            Some(&ops),
+            &[],
+            None,
+        )
+        .await
+        .expect(StatusCode::OK, "erasure", app.contract());
+    assert_eq!(erased["vault_records_erased"], 1);
+    assert_eq!(erased["key_destroyed"], true);
+    let full = app
+        .get(&format!("/v1/admin/orders/{id}"), Some(&ops))
+        .await
+        .expect(StatusCode::OK, "admin-order", app.contract());
+    assert_eq!(full["fulfilment"], json!({"erased": true}));
+    assert_eq!(full["order"]["id"], id, "the order stays");
+    let auditor = app.auditor();
+    let checkpoint = app
+        .post_empty("/v1/audit/checkpoint", Some(&auditor))
+        .await
+        .expect(StatusCode::OK, "audit-checkpoint", app.contract());
+    let entries = app
+        .get("/v1/audit/entries?limit=500", Some(&auditor))
+        .await
+        .expect(StatusCode::OK, "audit-page", app.contract());
+    let items = entries["items"].as_array().expect("items");
+    let mut tree = b2a_audit::merkle::MemoryTree::new();
+    for entry in items {
+        tree.push(b2a_audit::merkle::leaf_hash(&b2a_audit::entry::canonical(
+            entry,
+        )));
+    }
+    assert_eq!(checkpoint["size"], tree.size());
+    assert_eq!(
+        checkpoint["root_hash"],
+        b2a_audit::verify::encode_hash(&tree.root()),
+        "the log verifies after the erasure"
+    );
+    let last = items.last().expect("an entry");
+    assert_eq!(last["action"], "privacy.erased");
+    assert_eq!(last["principal"], "p-1");
+    assert!(!entries.to_string().contains("Camille"));
 }
 
 #[tokio::test]

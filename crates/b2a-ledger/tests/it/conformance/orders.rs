@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use b2a_ledger::{Actor, Ledger, LedgerError, OrderChange, RiskRules};
-use b2a_model::{Limits, Order, OrderStatus, Transition};
+use b2a_model::{Limits, Order, OrderStatus, Principal, Transition};
 use serde_json::json;
 use time::Duration;
 
@@ -356,6 +356,62 @@ pub(crate) async fn fulfilment_details_live_in_the_vault(ledger: &dyn Ledger) {
         "no personal data in the log"
     );
     assert!(log.contains(&reference));
+}
+
+/// A vault key is stored once per owner; erasing a principal destroys its key and its vault rows
+/// (and no one else's), is logged, and leaves its orders and a verifying log.
+pub(crate) async fn erasing_a_principal_shreds_its_vault_rows(ledger: &dyn Ledger) {
+    let first = ledger.vault_key("pp-1", &[1; 64]).await.expect("stored");
+    assert_eq!(first, vec![1; 64]);
+    let again = ledger.vault_key("pp-1", &[2; 64]).await.expect("read");
+    assert_eq!(again, first, "one key per owner, whoever asks first");
+    ledger.vault_key("pp-2", &[3; 64]).await.expect("stored");
+
+    seed(ledger, &[("VC-A", 5)]).await;
+    let mut orders = Vec::new();
+    for (who, key) in [("pp-1", "k1"), ("pp-1", "k2"), ("pp-2", "k3")] {
+        let mut q = quote("alice", &[("VC-A", 1)]);
+        q.principal = Some(Principal::parse(who).expect("pseudonym"));
+        create(ledger, &q).await;
+        let mut cmd = order_cmd(&q, key);
+        cmd.fulfilment = Some(json!(format!("sealed for {who}")));
+        orders.push(ledger.place_order(&cmd).await.expect("placed").order);
+    }
+    let by = operator();
+    let erased = ledger
+        .erase_principal(&Principal::parse("pp-1").expect("pseudonym"), &by, now())
+        .await
+        .expect("erased");
+    assert_eq!(erased.vault_records, 2);
+    assert!(erased.key_destroyed);
+    assert_eq!(ledger.stored_vault_key("pp-1").await.expect("read"), None);
+    assert_eq!(
+        ledger.stored_vault_key("pp-2").await.expect("read"),
+        Some(vec![3; 64])
+    );
+    for order in &orders[..2] {
+        assert_eq!(ledger.fulfilment(&order.id).await.expect("read"), None);
+        assert!(
+            ledger.order_any(&order.id).await.expect("read").is_some(),
+            "the order stays"
+        );
+    }
+    assert_eq!(
+        ledger.fulfilment(&orders[2].id).await.expect("read"),
+        Some(json!("sealed for pp-2"))
+    );
+    let log = verified_audit_log(ledger).await;
+    let entry = log.last().expect("an entry");
+    assert_eq!(entry.record.action, "privacy.erased");
+    assert_eq!(entry.record.principal.as_deref(), Some("pp-1"));
+    assert_eq!(entry.record.payload["vault_records"], 2);
+
+    // Erasing again finds nothing more, and says so.
+    let again = ledger
+        .erase_principal(&Principal::parse("pp-1").expect("pseudonym"), &by, now())
+        .await
+        .expect("erased");
+    assert_eq!((again.vault_records, again.key_destroyed), (0, false));
 }
 
 /// An agent lists its own orders only, newest first, a page at a time.
