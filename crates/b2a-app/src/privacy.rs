@@ -4,7 +4,7 @@
 //! is its principal's pseudonym, or its agent when the order has no principal.
 
 use b2a_ledger::{Actor, Erasure, LedgerError};
-use b2a_model::{AgentId, Order, Principal};
+use b2a_model::{AgentId, Order, OrderId, Principal};
 use b2a_trust::VaultKey;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -71,6 +71,45 @@ impl Shop {
             Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(corrupt)?)),
             // Sealed with a key erased and made anew since.
             Err(_) => Ok(Some(erased())),
+        }
+    }
+
+    /// Retention: deletes the fulfilment details of the orders closed more than `retention` ago,
+    /// each purge logged. Returns the orders purged.
+    pub async fn purge_personal_data(
+        &self,
+        retention: std::time::Duration,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OrderId>, ShopError> {
+        let closed_before = now - retention;
+        Ok(self
+            .ledger()
+            .purge_personal_data(closed_before, by, now)
+            .await?)
+    }
+
+    /// Purges as [`Self::purge_personal_data`] every `every`, for as long as the task runs; a
+    /// failure is logged and tried again at the next tick.
+    pub async fn purge_every(self, retention: std::time::Duration, every: std::time::Duration) {
+        let by = Actor {
+            name: "system".into(),
+            credential: String::new(),
+        };
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self
+                .purge_personal_data(retention, &by, OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(purged) if !purged.is_empty() => {
+                    tracing::info!(orders = purged.len(), "personal data purged (retention)");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "no retention purge this time"),
+            }
         }
     }
 

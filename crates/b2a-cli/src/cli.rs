@@ -58,6 +58,32 @@ pub(crate) enum Command {
     /// brand's audit key (see docs/audit.md).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Personal data: the retention purge (see docs/privacy.md).
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrivacyCommand {
+    /// Delete the fulfilment details of the orders closed more than the retention period ago,
+    /// each purge in the audit log (`privacy.purged`); prints how many. Works beside a running
+    /// gateway (which also purges hourly).
+    Purge(PurgeArgs),
+}
+
+/// Flags of `privacy purge`.
+#[derive(Debug, Args)]
+pub(crate) struct PurgeArgs {
+    /// Data directory (its embedded ledger).
+    #[arg(long, env = "B2A_DATA", value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+    /// A PostgreSQL ledger instead of the data directory's.
+    #[arg(long, env = "B2A_LEDGER", value_name = "URL")]
+    pub(crate) ledger: Option<String>,
+    /// How long details are kept after their order is closed [default: 90d, or the file's
+    /// `retention`].
+    #[arg(long, env = "B2A_RETENTION", value_name = "DURATION")]
+    pub(crate) retention: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -349,6 +375,10 @@ pub(crate) struct ServeArgs {
     /// [default: 1m]; auditors may also ask for one (`POST /v1/audit/checkpoint`).
     #[arg(long, env = "B2A_CHECKPOINT_INTERVAL", value_name = "DURATION")]
     pub(crate) checkpoint_interval: Option<String>,
+    /// How long fulfilment details are kept after their order is closed (delivered, rejected,
+    /// cancelled, refunded), e.g. 90d; purged hourly [default: 90d].
+    #[arg(long, env = "B2A_RETENTION", value_name = "DURATION")]
+    pub(crate) retention: Option<String>,
     /// Largest accepted request body in bytes [default: 65536].
     #[arg(long, env = "B2A_MAX_BODY_BYTES", value_name = "BYTES")]
     pub(crate) max_body_bytes: Option<usize>,

@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{
-    AgentsCommand, Cli, Command, IssueArgs, KeysCommand, PricingCommand, RegisterArgs, RevokeArgs,
-    RoleArg, ServeArgs, StockCommand, StockImportArgs, TokenCommand,
+    AgentsCommand, Cli, Command, IssueArgs, KeysCommand, PricingCommand, PrivacyCommand, PurgeArgs,
+    RegisterArgs, RevokeArgs, RoleArg, ServeArgs, StockCommand, StockImportArgs, TokenCommand,
 };
 use crate::config::{FileConfig, IssueSettings, ServeSettings};
 
@@ -36,6 +36,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pricing(cmd) => pricing(cmd, file).await,
         Command::Stock(StockCommand::Import(args)) => stock_import(args, file).await,
         Command::Audit(cmd) => crate::audit::run(cmd, file).await,
+        Command::Privacy(PrivacyCommand::Purge(args)) => purge(args, file).await,
     }
 }
 
@@ -81,6 +82,12 @@ async fn listen_and_serve(state: AppState, s: &ServeSettings) -> anyhow::Result<
         .with_context(|| format!("cannot listen on {}", s.addr))?;
     tracing::info!(addr = %s.addr, public_url = %s.public_url, "b2a gateway listening");
     tokio::spawn(std::sync::Arc::clone(&state.audit).checkpoint_every(s.checkpoint_interval));
+    tokio::spawn(
+        state
+            .shop
+            .clone()
+            .purge_every(s.retention, Duration::from_secs(3600)),
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
@@ -476,6 +483,25 @@ fn stock_levels(path: &Path) -> anyhow::Result<Vec<(b2a_model::Sku, u32)>> {
         );
     }
     Ok(levels)
+}
+
+async fn purge(args: PurgeArgs, file: FileConfig) -> anyhow::Result<()> {
+    let retention = crate::config::retention(args.retention, &file)?;
+    let dir = data_dir(args.data, &file)?;
+    let ledger: std::sync::Arc<dyn b2a_ledger::Ledger> = match args.ledger {
+        Some(url) => std::sync::Arc::new(b2a_ledger::PostgresLedger::connect(&url).await?),
+        None => std::sync::Arc::new(dir.ledger().await?),
+    };
+    let closed_before = OffsetDateTime::now_utc() - retention;
+    let purged = ledger
+        .purge_personal_data(closed_before, &cli_actor(), OffsetDateTime::now_utc())
+        .await?;
+    eprintln!(
+        "purged the personal data of {} orders closed before {}",
+        purged.len(),
+        closed_before.format(&Rfc3339)?
+    );
+    Ok(())
 }
 
 async fn stock_import(args: StockImportArgs, file: FileConfig) -> anyhow::Result<()> {

@@ -26,6 +26,7 @@ pub(crate) struct FileConfig {
     brand_url: Option<String>,
     quote_ttl: Option<String>,
     checkpoint_interval: Option<String>,
+    retention: Option<String>,
     max_body_bytes: Option<usize>,
     max_catalog_bytes: Option<usize>,
     sparql_timeout: Option<String>,
@@ -196,6 +197,7 @@ pub(crate) struct ServeSettings {
     pub(crate) brand_url: String,
     pub(crate) quote_ttl: Duration,
     pub(crate) checkpoint_interval: Duration,
+    pub(crate) retention: Duration,
     pub(crate) max_body_bytes: usize,
     pub(crate) max_catalog_bytes: usize,
     pub(crate) sparql_timeout: Duration,
@@ -247,12 +249,24 @@ pub(crate) fn parse_duration(text: &str, what: &str) -> anyhow::Result<Duration>
     Ok(d)
 }
 
+/// How long personal data is kept after its order is closed: the flag, else the file, else 90
+/// days.
+pub(crate) fn retention(flag: Option<String>, file: &FileConfig) -> anyhow::Result<Duration> {
+    parse_duration(
+        &flag
+            .or_else(|| file.retention.clone())
+            .unwrap_or_else(|| "90d".into()),
+        "--retention",
+    )
+}
+
 impl ServeSettings {
     pub(crate) fn resolve(
         args: ServeArgs,
         file: FileConfig,
         default_data: Option<&str>,
     ) -> anyhow::Result<Self> {
+        let retention = retention(args.retention.clone(), &file)?;
         let data = args
             .data
             .or(file.data)
@@ -285,6 +299,7 @@ impl ServeSettings {
                 .unwrap_or_else(|| "1m".into()),
             "--checkpoint-interval",
         )?;
+
         let max_body_bytes = args
             .max_body_bytes
             .or(file.max_body_bytes)
@@ -395,6 +410,7 @@ impl ServeSettings {
                 .unwrap_or_else(|| "https://vercors.example".into()),
             quote_ttl,
             checkpoint_interval,
+            retention,
             max_body_bytes,
         })
     }
@@ -413,6 +429,7 @@ mod tests {
             brand_url: None,
             quote_ttl: None,
             checkpoint_interval: None,
+            retention: None,
             max_body_bytes: None,
             max_catalog_bytes: None,
             sparql_timeout: None,

@@ -368,6 +368,16 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
         now: OffsetDateTime,
     ) -> Result<Erasure, LedgerError>;
 
+    /// Retention: deletes the vault rows of the orders closed (delivered, rejected, cancelled or
+    /// refunded) before `closed_before` — their last event older than that — with one
+    /// `privacy.purged` entry per order, in one transaction. Returns the orders purged.
+    async fn purge_personal_data(
+        &self,
+        closed_before: OffsetDateTime,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OrderId>, LedgerError>;
+
     /// The fulfilment details of an order from the vault, for operators.
     async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError>;
 

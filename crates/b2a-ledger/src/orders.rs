@@ -171,6 +171,18 @@ pub(crate) fn check_stock(
     Ok(())
 }
 
+/// The statuses after which an order's personal data is kept only for the retention period.
+pub(crate) fn closed_statuses() -> Vec<&'static str> {
+    [
+        OrderStatus::Delivered,
+        OrderStatus::Rejected,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ]
+    .map(OrderStatus::as_str)
+    .to_vec()
+}
+
 /// A new reference of fulfilment details in the vault.
 pub(crate) fn new_vault_ref() -> String {
     format!("v_{}", uuid::Uuid::now_v7().simple())

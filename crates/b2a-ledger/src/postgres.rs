@@ -30,7 +30,7 @@ use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
-    policy_changed, privacy_erased, quote_accepted, quote_countered, stock_set,
+    policy_changed, privacy_erased, privacy_purged, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, Erasure, GrantRecord, GrantState, Ledger,
@@ -764,6 +764,50 @@ impl Ledger for PostgresLedger {
             .fetch_optional(&self.pool)
             .await
             .map_err(storage)
+    }
+
+    async fn purge_personal_data(
+        &self,
+        closed_before: OffsetDateTime,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OrderId>, LedgerError> {
+        let closed = crate::orders::closed_statuses();
+        retrying(|| async {
+            let mut tx = self.begin().await?;
+            // The vault rows due, locked; an order moving meanwhile is purged next time.
+            let due: Vec<(String, String)> = sqlx::query_as(
+                "SELECT o.id, v.ref FROM orders o JOIN vault v ON v.ref = o.fulfilment_ref
+                 WHERE o.status = ANY($1)
+                   AND (SELECT MAX(e.at) FROM order_events e WHERE e.order_id = o.id) < $2
+                 ORDER BY o.id FOR UPDATE OF v",
+            )
+            .bind(&closed)
+            .bind(closed_before.unix_timestamp())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            if due.is_empty() {
+                return Ok(Vec::new());
+            }
+            let refs: Vec<&str> = due.iter().map(|(_, r)| r.as_str()).collect();
+            sqlx::query("DELETE FROM vault WHERE ref = ANY($1)")
+                .bind(&refs)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let records = due
+                .iter()
+                .map(|(id, _)| privacy_purged(id, closed_before, by, now))
+                .collect();
+            audit_log::append_all(&mut tx, records).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(due
+                .into_iter()
+                .map(|(id, _)| OrderId::parse(id).map_err(corrupt))
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
     }
 
     async fn erase_principal(

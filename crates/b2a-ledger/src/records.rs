@@ -279,3 +279,19 @@ pub(crate) fn privacy_erased(
     record.principal = Some(principal.as_str().to_owned());
     record
 }
+
+/// `privacy.purged`: an order's personal data deleted at the end of its retention period.
+pub(crate) fn privacy_purged(
+    order: &str,
+    closed_before: OffsetDateTime,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> Record {
+    by_actor(
+        by,
+        at,
+        "privacy.purged",
+        order,
+        json!({"reason": "retention", "closed_before": rfc3339(closed_before)}),
+    )
+}

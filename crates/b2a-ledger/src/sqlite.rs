@@ -28,7 +28,7 @@ use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
     agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
-    policy_changed, privacy_erased, quote_accepted, quote_countered, stock_set,
+    policy_changed, privacy_erased, privacy_purged, quote_accepted, quote_countered, stock_set,
 };
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, AuditHead, AuditQuery, Erasure, GrantRecord,
@@ -513,6 +513,45 @@ impl Ledger for SqliteLedger {
             .fetch_optional(&mut *self.read().await?)
             .await
             .map_err(storage)
+    }
+
+    async fn purge_personal_data(
+        &self,
+        closed_before: OffsetDateTime,
+        by: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OrderId>, LedgerError> {
+        let mut tx = self.begin().await?;
+        let due: Vec<(String, String)> = sqlx::query_as(
+            "SELECT o.id, v.ref FROM orders o
+             JOIN vault v ON v.ref = json_extract(o.body, '$.fulfilment_ref')
+             WHERE o.status IN (SELECT value FROM json_each(?1))
+               AND (SELECT MAX(e.at) FROM order_events e WHERE e.order_id = o.id) < ?2
+             ORDER BY o.id",
+        )
+        .bind(encode(&crate::orders::closed_statuses())?)
+        .bind(closed_before.unix_timestamp())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let refs: Vec<&str> = due.iter().map(|(_, r)| r.as_str()).collect();
+        sqlx::query("DELETE FROM vault WHERE ref IN (SELECT value FROM json_each(?))")
+            .bind(encode(&refs)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        let records = due
+            .iter()
+            .map(|(id, _)| privacy_purged(id, closed_before, by, now))
+            .collect();
+        audit_log::append_all(&mut tx, records).await?;
+        tx.commit().await.map_err(storage)?;
+        due.into_iter()
+            .map(|(id, _)| OrderId::parse(id).map_err(corrupt))
+            .collect()
     }
 
     async fn erase_principal(

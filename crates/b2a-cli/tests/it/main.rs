@@ -111,7 +111,11 @@ fn order_a_coat(port: u16, agent: &str) -> String {
         "/v1/orders",
         agent,
         &[&key],
-        &format!(r#"{{"quote_id": "{quote}"}}"#),
+        &format!(
+            r#"{{"quote_id": "{quote}", "fulfilment": {{"name": "Camille Martin",
+               "address": ["12 rue des Alpes"], "postal_code": "38000", "city": "Grenoble",
+               "country": "FR"}}}}"#
+        ),
     );
     assert_eq!(status, 201, "{order}");
     id_of(&order)
@@ -340,6 +344,32 @@ fn demo_serves_issues_tokens_and_reuses_its_data() {
         }
         let trail = std::fs::read_to_string(&bundle).expect("bundle");
         assert!(trail.contains("\"order.placed\"") && trail.contains("\"quote.accepted\""));
+
+        // Retention: once the order is closed and the period over, its details go, logged.
+        let (status, body) = post(
+            port,
+            &format!("/v1/orders/{order_id}/cancel"),
+            &agent,
+            &[],
+            "{}",
+        );
+        assert_eq!(status, 200, "{body}");
+        std::thread::sleep(Duration::from_millis(2100));
+        let out = run(b2a()
+            .args(["privacy", "purge", "--retention", "1s", "--data"])
+            .arg(&data));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("of 1 orders"),
+            "{}",
+            text(&out.stderr)
+        );
+        let (_, log) = get(
+            port,
+            &format!("/v1/audit/entries?order={order_id}"),
+            Some(&auditor),
+        );
+        assert!(log.contains("privacy.purged"), "{log}");
 
         let bad = run(b2a()
             .args([

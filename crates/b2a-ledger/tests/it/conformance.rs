@@ -69,6 +69,7 @@ macro_rules! every_fresh_ledger_test {
             risk_rules_hold_orders,
             fulfilment_details_live_in_the_vault,
             erasing_a_principal_shreds_its_vault_rows,
+            retention_purges_closed_orders_personal_data,
             orders_list_newest_first_per_agent,
             stock_levels_are_set_and_audited,
         );

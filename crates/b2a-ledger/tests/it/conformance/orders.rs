@@ -414,6 +414,72 @@ pub(crate) async fn erasing_a_principal_shreds_its_vault_rows(ledger: &dyn Ledge
     assert_eq!((again.vault_records, again.key_destroyed), (0, false));
 }
 
+/// Retention: the vault rows of orders closed before the cutoff go, each logged; open orders,
+/// orders closed since and orders without details keep theirs.
+pub(crate) async fn retention_purges_closed_orders_personal_data(ledger: &dyn Ledger) {
+    seed(ledger, &[("VC-A", 10)]).await;
+    let mut orders = Vec::new();
+    for (key, details) in [("k1", true), ("k2", true), ("k3", true), ("k4", false)] {
+        let q = quote("alice", &[("VC-A", 1)]);
+        create(ledger, &q).await;
+        let mut cmd = order_cmd(&q, key);
+        cmd.fulfilment = details.then(|| json!(format!("sealed {key}")));
+        orders.push(ledger.place_order(&cmd).await.expect("placed").order);
+    }
+    for (order, steps) in [
+        (&orders[0], &[Transition::Cancel][..]),
+        (&orders[1], &[Transition::Ship, Transition::Deliver][..]),
+        (&orders[3], &[Transition::Cancel][..]),
+    ] {
+        for step in steps {
+            ledger
+                .transition_order(&change(order, *step))
+                .await
+                .expect("moved");
+        }
+    }
+    let by = operator();
+    let none = ledger
+        .purge_personal_data(now() - Duration::hours(1), &by, now())
+        .await
+        .expect("purged");
+    assert!(none.is_empty(), "nothing closed that long ago");
+
+    let purged = ledger
+        .purge_personal_data(now() + Duration::days(1), &by, now() + Duration::days(1))
+        .await
+        .expect("purged");
+    let mut expected = vec![orders[0].id.clone(), orders[1].id.clone()];
+    expected.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(purged, expected, "the cancelled and the delivered order");
+    for order in &orders[..2] {
+        assert_eq!(ledger.fulfilment(&order.id).await.expect("read"), None);
+    }
+    assert_eq!(
+        ledger.fulfilment(&orders[2].id).await.expect("read"),
+        Some(json!("sealed k3")),
+        "an open order keeps its details"
+    );
+    let log = verified_audit_log(ledger).await;
+    let purges: Vec<&str> = log
+        .iter()
+        .filter(|e| e.record.action == "privacy.purged")
+        .map(|e| e.record.subjects[0].as_str())
+        .collect();
+    assert_eq!(
+        purges,
+        expected.iter().map(|o| o.as_str()).collect::<Vec<_>>()
+    );
+    assert!(
+        ledger
+            .purge_personal_data(now() + Duration::days(2), &by, now() + Duration::days(2))
+            .await
+            .expect("purged")
+            .is_empty(),
+        "purged once"
+    );
+}
+
 /// An agent lists its own orders only, newest first, a page at a time.
 pub(crate) async fn orders_list_newest_first_per_agent(ledger: &dyn Ledger) {
     seed(ledger, &[("VC-A", 20)]).await;
