@@ -83,15 +83,15 @@ impl Shop {
                     .zip(cats.iter().map(Option::as_deref)),
             )?;
         }
-        let fulfilment = match fulfilment {
-            None => None,
+        let (fulfilment, commitments) = match fulfilment {
+            None => (None, Default::default()),
             Some(details) => {
                 // Sealed for the quote's principal (its owner), whoever's token orders it.
                 let quote = self.quote(caller, quote_id.clone()).await?;
-                Some(
-                    self.seal_details(quote.principal.as_ref(), &caller.agent, &details)
-                        .await?,
-                )
+                let (sealed, commitments) = self
+                    .seal_details(quote.principal.as_ref(), &caller.agent, &details)
+                    .await?;
+                (Some(sealed), commitments)
             }
         };
         let cmd = PlaceOrder {
@@ -104,6 +104,7 @@ impl Shop {
             now,
             risk: self.order_rules.risk,
             fulfilment,
+            commitments,
         };
         self.ledger().place_order(&cmd).await.map_err(not_found)
     }

@@ -3,13 +3,18 @@
 //! destroying the owner's key with the rows (crypto-shredding). The owner of an order's details
 //! is its principal's pseudonym, or its agent when the order has no principal.
 
-use b2a_ledger::{Actor, Erasure, LedgerError};
-use b2a_model::{AgentId, Order, OrderId, Principal};
+use std::collections::BTreeMap;
+
+use b2a_ledger::{Actor, AuditQuery, Erasure, LedgerError};
+use b2a_model::{AgentId, Order, OrderId, Principal, QuoteId};
 use b2a_trust::VaultKey;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{Shop, ShopError};
+
+/// The most orders, and the most audit entries, one access export holds.
+const EXPORT_LIMIT: u32 = 10_000;
 
 /// Who owns personal data given for an order of `principal` placed by `agent`.
 fn owner(principal: Option<&Principal>, agent: &AgentId) -> String {
@@ -30,22 +35,38 @@ fn erased() -> Value {
 
 impl Shop {
     /// `details` sealed for the owner of an order of `principal` by `agent` (its key made on
-    /// first use).
+    /// first use), and the salted commitment of each of its fields for the audit entry: proof of
+    /// what they were while the owner's salt exists, nothing once it is erased.
     pub(crate) async fn seal_details(
         &self,
         principal: Option<&Principal>,
         agent: &AgentId,
         details: &Value,
-    ) -> Result<Value, ShopError> {
+    ) -> Result<(Value, BTreeMap<String, String>), ShopError> {
         let owner = owner(principal, agent);
         let stored = self
             .ledger()
             .vault_key(&owner, VaultKey::generate().as_bytes())
             .await?;
         let key = VaultKey::from_bytes(&stored).map_err(corrupt)?;
-        Ok(Value::String(
-            key.seal(&owner, details.to_string().as_bytes()),
-        ))
+        let salt = key.salt();
+        let commitments = details
+            .as_object()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(name, value)| {
+                        // A field's value as its text (an address, a list of lines, as its JSON).
+                        let text = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
+                        (name.clone(), b2a_audit::entry::commit(&salt, name, &text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let sealed = Value::String(key.seal(&owner, details.to_string().as_bytes()));
+        Ok((sealed, commitments))
     }
 
     /// The fulfilment details of `order` as the vault holds them (`stored`), opened: `None`
@@ -111,6 +132,63 @@ impl Shop {
                 Err(e) => tracing::warn!(error = %e, "no retention purge this time"),
             }
         }
+    }
+
+    /// Everything held about `principal` (an access request): its orders with their fulfilment
+    /// details (opened while they exist), the quotes made for it, and the audit entries naming
+    /// its pseudonym.
+    pub async fn principal_export(
+        &self,
+        principal: &Principal,
+        now: OffsetDateTime,
+    ) -> Result<Value, ShopError> {
+        let ledger = self.ledger();
+        let mut orders = Vec::new();
+        for order in ledger.orders_of_principal(principal, EXPORT_LIMIT).await? {
+            let stored = ledger.fulfilment(&order.id).await?;
+            let fulfilment = self.open_details(&order, stored).await?;
+            orders.push(json!({"order": order, "fulfilment": fulfilment}));
+        }
+        let query = AuditQuery {
+            principal: Some(principal.as_str().to_owned()),
+            limit: EXPORT_LIMIT,
+            ..AuditQuery::default()
+        };
+        let entries = ledger
+            .audit_entries(&query)
+            .await?
+            .iter()
+            .map(|e| serde_json::from_str::<Value>(&e.body).map_err(corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The quotes made for the principal, each as it stands now.
+        let mut quotes = BTreeMap::new();
+        for entry in &entries {
+            let (Some("quote.created"), Some(id), Some(agent)) = (
+                entry["action"].as_str(),
+                entry["subjects"][0].as_str(),
+                entry["actor"]
+                    .as_str()
+                    .and_then(|a| a.strip_prefix("agent:")),
+            ) else {
+                continue;
+            };
+            let (Ok(id), Ok(agent)) = (QuoteId::parse(id), AgentId::parse(agent)) else {
+                continue;
+            };
+            if let Some(quote) = ledger.quote(&id, &agent).await? {
+                quotes.insert(id.as_str().to_owned(), json!(quote));
+            }
+        }
+        let generated_at = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(corrupt)?;
+        Ok(json!({
+            "principal": principal,
+            "generated_at": generated_at,
+            "orders": orders,
+            "quotes": quotes.into_values().collect::<Vec<_>>(),
+            "audit_entries": entries,
+        }))
     }
 
     /// Erases everything personal held about `principal`: its vault key and rows, logged.

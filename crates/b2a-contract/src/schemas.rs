@@ -51,6 +51,7 @@ embedded_schemas!(
     "order-request",
     "pricing-policy",
     "pricing-policy-loaded",
+    "principal-export",
     "problem",
     "publish-report",
     "product",

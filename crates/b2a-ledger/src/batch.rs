@@ -322,6 +322,7 @@ fn decide_one(
         &order,
         &cmd.credential,
         links.iter().map(|l| l.grant.jti.as_str()),
+        cmd.commitments.clone(),
     );
     out.entries.push(append(&mut out.log, record));
     out.placed.push(Placement {

@@ -103,6 +103,9 @@ pub struct PlaceOrder {
     /// Fulfilment details (shipping address, contact): personal data, kept in the vault apart
     /// from the order, which only references them.
     pub fulfilment: Option<serde_json::Value>,
+    /// Salted commitments of those details, by field, for the order's audit entry (never the
+    /// values; `b2a_audit::entry::commit`).
+    pub commitments: std::collections::BTreeMap<String, String>,
 }
 
 /// An order, and whether it was created now or replayed from an earlier request.
@@ -292,6 +295,13 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
         demand_since: OffsetDateTime,
         prices_since: OffsetDateTime,
     ) -> Result<Vec<PricingSignals>, LedgerError>;
+
+    /// Every order placed for `principal`, oldest first (an access request), at most `limit`.
+    async fn orders_of_principal(
+        &self,
+        principal: &Principal,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError>;
 
     /// Orders placed for `principal` since `since` (for a consented loyalty tier).
     async fn principal_orders(

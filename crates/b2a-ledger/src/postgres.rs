@@ -617,6 +617,22 @@ impl Ledger for PostgresLedger {
         Ok(offers::signals(&mut conn, skus, demand_since, prices_since).await?)
     }
 
+    async fn orders_of_principal(
+        &self,
+        principal: &Principal,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM orders WHERE principal = $1 ORDER BY created_at, id LIMIT $2",
+        )
+        .bind(principal.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        bodies.iter().map(|b| decode(b)).collect()
+    }
+
     async fn principal_orders(
         &self,
         principal: &Principal,

@@ -111,11 +111,13 @@ pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> Record {
 }
 
 /// `order.placed`: the order, the quote it came from and its status; its subjects are the order,
-/// the quote and every token of the chain it was charged to (`grants`, the token's own first).
+/// the quote and every token of the chain it was charged to (`grants`, the token's own first);
+/// `commitments` are the salted commitments of its fulfilment details.
 pub fn order_placed<'g>(
     o: &Order,
     credential: &str,
     grants: impl IntoIterator<Item = &'g str>,
+    commitments: std::collections::BTreeMap<String, String>,
 ) -> Record {
     let mut subjects = vec![o.id.to_string(), o.quote_id.to_string()];
     subjects.extend(grants.into_iter().map(str::to_owned));
@@ -126,7 +128,7 @@ pub fn order_placed<'g>(
         principal: o.principal.as_ref().map(|p| p.as_str().to_owned()),
         action: "order.placed".into(),
         subjects,
-        commitments: Default::default(),
+        commitments,
         payload: json!({
             "quote_id": o.quote_id,
             "quote_round": o.quote_round,

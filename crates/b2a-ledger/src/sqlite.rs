@@ -287,6 +287,23 @@ impl Ledger for SqliteLedger {
         offers::signals(&mut *self.read().await?, skus, demand_since, prices_since).await
     }
 
+    async fn orders_of_principal(
+        &self,
+        principal: &Principal,
+        limit: u32,
+    ) -> Result<Vec<Order>, LedgerError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM orders WHERE json_extract(body, '$.principal') = ?
+             ORDER BY created_at, id LIMIT ?",
+        )
+        .bind(principal.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(storage)?;
+        bodies.iter().map(|b| decode(b)).collect()
+    }
+
     async fn principal_orders(
         &self,
         principal: &Principal,

@@ -43,15 +43,29 @@ impl Role {
                 OrdersRead,
                 OrdersCancel,
                 ReturnsWrite,
+                PrivacySelf,
             ],
             Role::Operator => &[CatalogRead, CatalogSparql, OrdersRead, AuditRead, Admin],
             Role::Auditor => &[AuditRead],
         }
     }
 
-    /// What a token of this role carries when the issuer names no capability.
+    /// What a token of this role carries when the issuer names no capability: everything it
+    /// may carry but `privacy:self`, which an issuer grants on purpose.
     pub fn default_capabilities(self) -> &'static [Capability] {
-        self.allowed()
+        use Capability::*;
+        match self {
+            Role::Agent => &[
+                CatalogRead,
+                CatalogSparql,
+                QuotesWrite,
+                OrdersWrite,
+                OrdersRead,
+                OrdersCancel,
+                ReturnsWrite,
+            ],
+            other => other.allowed(),
+        }
     }
 }
 
@@ -94,6 +108,8 @@ pub enum Capability {
     OrdersCancel,
     /// Ask to return one's own delivered orders.
     ReturnsWrite,
+    /// Read everything held about the principal the token acts for (an access request).
+    PrivacySelf,
     /// Read the audit log.
     AuditRead,
     /// Operate the gateway: catalog, agents, tokens, approvals.
@@ -102,7 +118,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in declaration order.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::CatalogRead,
         Capability::CatalogSparql,
         Capability::QuotesWrite,
@@ -110,6 +126,7 @@ impl Capability {
         Capability::OrdersRead,
         Capability::OrdersCancel,
         Capability::ReturnsWrite,
+        Capability::PrivacySelf,
         Capability::AuditRead,
         Capability::Admin,
     ];
@@ -124,6 +141,7 @@ impl Capability {
             Capability::OrdersRead => "orders:read",
             Capability::OrdersCancel => "orders:cancel",
             Capability::ReturnsWrite => "returns:write",
+            Capability::PrivacySelf => "privacy:self",
             Capability::AuditRead => "audit:read",
             Capability::Admin => "admin",
         }

@@ -48,6 +48,7 @@ needs! {
     OrdersRead => Some(Capability::OrdersRead), Orders;
     OrdersCancel => Some(Capability::OrdersCancel), Orders;
     ReturnsWrite => Some(Capability::ReturnsWrite), Orders;
+    PrivacySelf => Some(Capability::PrivacySelf), Orders;
     AuditRead => Some(Capability::AuditRead), Audit;
     Admin => Some(Capability::Admin), Admin;
     AnyToken => None, Tokens;

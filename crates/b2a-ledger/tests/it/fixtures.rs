@@ -186,6 +186,7 @@ pub(crate) fn order_under(q: &Quote, key: &str, g: &GrantRecord) -> PlaceOrder {
         now: now(),
         risk: RiskRules::default(),
         fulfilment: None,
+        commitments: Default::default(),
     }
 }
 

@@ -1,13 +1,13 @@
 //! Fulfilment, for operators: orders held for approval, approving or rejecting them, shipping,
-//! delivering and refunding, reading an order with its fulfilment details, stock levels (read and
-//! set), and erasing a principal's personal data.
+//! delivering and refunding, reading an order with its fulfilment details, and stock levels (read
+//! and set).
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 use b2a_contract::{ErrorCode, OrderActionBody, StockLevelBody};
-use b2a_model::{OrderId, Principal, Sku, Transition};
+use b2a_model::{OrderId, Sku, Transition};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -21,7 +21,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/orders/{id}", get(read))
         .route("/v1/admin/orders/{id}/{action}", post(act))
         .route("/v1/admin/stock/{sku}", put(set_stock).get(stock))
-        .route("/v1/admin/principals/{id}", delete(erase_principal))
 }
 
 async fn approvals(
@@ -118,22 +117,4 @@ async fn set_stock(
         )
         .await?;
     Ok(Json(json!({"sku": sku, "quantity": body.quantity})).into_response())
-}
-
-/// Erases a principal's personal data (its vault key and rows); its orders stay, their details
-/// read as erased, and the audit log still verifies.
-async fn erase_principal(
-    State(app): State<AppState>,
-    grant: Grant<Admin>,
-    PathId(principal): PathId<Principal>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let erased = app
-        .shop
-        .erase_principal(&principal, &grant.actor(), OffsetDateTime::now_utc())
-        .await?;
-    Ok(Json(json!({
-        "principal": principal,
-        "vault_records_erased": erased.vault_records,
-        "key_destroyed": erased.key_destroyed,
-    })))
 }

@@ -8,6 +8,7 @@ mod export;
 mod fulfilment;
 mod orders;
 mod pricing;
+mod privacy;
 mod products;
 mod quotes;
 mod sparql;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pricing::router())
         .merge(orders::router())
         .merge(fulfilment::router())
+        .merge(privacy::router())
         .merge(sparql::router())
         .merge(export::router())
         .merge(audit::router())

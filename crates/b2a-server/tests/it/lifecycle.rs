@@ -272,6 +272,7 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
     let app = TestApp::demo().await;
     let agent = app.agent("alice");
     let q = app.quote(&agent, COAT, 1).await;
+    let q_id = q["id"].clone();
     let details = json!({"name": "Camille Martin", "address": ["12 rue des Alpes"], "postal_code": "38000", "city": "Grenoble", "country": "FR", "email": "camille@example.org"});
     let placed = order(
         &app,
@@ -328,6 +329,67 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
             && !at_rest.to_string().contains("Camille"),
         "{at_rest}"
     );
+
+    // The order's audit entry commits to each field with the principal's salt: it proves the
+    // name while the salt exists, and holds nothing personal.
+    let placed_entry = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "order.placed" && e["subjects"][0] == id)
+        .expect("the order's entry")
+        .clone();
+    let key = app
+        .state
+        .shop
+        .ledger()
+        .stored_vault_key("p-1")
+        .await
+        .expect("read")
+        .expect("the principal's key");
+    let salt = b2a_trust::VaultKey::from_bytes(&key).expect("a key").salt();
+    assert_eq!(
+        placed_entry["commitments"]["name"],
+        b2a_audit::entry::commit(&salt, "name", "Camille Martin")
+    );
+    assert_eq!(
+        placed_entry["commitments"]["city"],
+        b2a_audit::entry::commit(&salt, "city", "Grenoble")
+    );
+
+    // Access: the operator, and the agent whose token carries privacy:self for the principal,
+    // get everything held about it; an agent token without it does not.
+    let export = app
+        .get("/v1/admin/principals/p-1", Some(&ops))
+        .await
+        .expect(StatusCode::OK, "principal-export", app.contract());
+    let held = export["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["order"]["id"] == id)
+        .expect("the order is in the export");
+    assert_eq!(held["fulfilment"], details);
+    assert!(
+        export["quotes"]
+            .as_array()
+            .is_some_and(|q| q.iter().any(|q| q["id"] == q_id))
+    );
+    assert!(
+        export["audit_entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().all(|e| e["principal"] == "p-1") && !e.is_empty())
+    );
+    let own = app.token(Role::Agent, "alice", &[b2a_model::Capability::PrivacySelf]);
+    let mine = app.get("/v1/privacy/self", Some(&own)).await.expect(
+        StatusCode::OK,
+        "principal-export",
+        app.contract(),
+    );
+    assert_eq!(mine["orders"], export["orders"]);
+    app.get("/v1/privacy/self", Some(&agent))
+        .await
+        .problem(StatusCode::FORBIDDEN, "insufficient_capability");
 
     // Erasure: the principal's key and rows go; the order stays, its details read as erased;
     // the erasure is logged and the log still verifies against a new signed checkpoint.
@@ -388,6 +450,14 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
         checkpoint["root_hash"],
         b2a_audit::verify::encode_hash(&tree.root()),
         "the log verifies after the erasure"
+    );
+    let after = app
+        .get("/v1/admin/principals/p-1", Some(&ops))
+        .await
+        .expect(StatusCode::OK, "principal-export", app.contract());
+    assert!(
+        !after.to_string().contains("Camille"),
+        "nothing personal is left"
     );
     let last = items.last().expect("an entry");
     assert_eq!(last["action"], "privacy.erased");
