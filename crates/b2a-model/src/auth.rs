@@ -52,20 +52,12 @@ impl Role {
 
     /// What a token of this role carries when the issuer names no capability: everything it
     /// may carry but `privacy:self`, which an issuer grants on purpose.
-    pub fn default_capabilities(self) -> &'static [Capability] {
-        use Capability::*;
-        match self {
-            Role::Agent => &[
-                CatalogRead,
-                CatalogSparql,
-                QuotesWrite,
-                OrdersWrite,
-                OrdersRead,
-                OrdersCancel,
-                ReturnsWrite,
-            ],
-            other => other.allowed(),
-        }
+    pub fn default_capabilities(self) -> Vec<Capability> {
+        self.allowed()
+            .iter()
+            .copied()
+            .filter(|c| *c != Capability::PrivacySelf)
+            .collect()
     }
 }
 
@@ -196,6 +188,21 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         assert!("orders:delete".parse::<Capability>().is_err());
+    }
+
+    #[test]
+    fn privacy_self_is_granted_on_purpose_only() {
+        assert!(Role::Agent.allowed().contains(&Capability::PrivacySelf));
+        assert!(
+            !Role::Agent
+                .default_capabilities()
+                .contains(&Capability::PrivacySelf)
+        );
+        assert_eq!(
+            Role::Agent.default_capabilities().len(),
+            Role::Agent.allowed().len() - 1
+        );
+        assert!(!Role::Operator.allowed().contains(&Capability::PrivacySelf));
     }
 
     #[test]

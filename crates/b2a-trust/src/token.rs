@@ -272,7 +272,7 @@ impl TokenService {
             return Err(TokenError::InvalidLifetime);
         }
         let mut cap = if req.capabilities.is_empty() {
-            req.role.default_capabilities().to_vec()
+            req.role.default_capabilities()
         } else {
             req.capabilities.clone()
         };
