@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// b2a — the Brand-to-Agent gateway: serves a brand's catalog, quotes and orders to AI shopping
-/// agents under signed capability tokens, with a hash-chained audit log.
+/// agents under signed capability tokens, with an audit log auditors verify offline.
 #[derive(Debug, Parser)]
 #[command(name = "b2a", version, propagate_version = true, max_term_width = 100)]
 pub(crate) struct Cli {

@@ -168,7 +168,7 @@ fn help_describes_every_command_and_flag() {
     let out = run(b2a().arg("--help"));
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["demo", "serve", "token"] {
+    for cmd in ["demo", "serve", "token", "audit", "privacy"] {
         assert!(help.contains(cmd), "--help lists {cmd}");
     }
     let demo = text(&run(b2a().args(["demo", "--help"])).stdout);
@@ -177,6 +177,8 @@ fn help_describes_every_command_and_flag() {
         "--addr",
         "--public-url",
         "--quote-ttl",
+        "--checkpoint-interval",
+        "--retention",
         "B2A_DATA",
         "B2A_ADDR",
         "--config",
