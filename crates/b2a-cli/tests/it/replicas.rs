@@ -1,6 +1,6 @@
 //! Two gateway processes on one PostgreSQL ledger, raced through both: stock is never oversold,
 //! one idempotency key places one order, a budget is never exceeded, a revocation through one
-//! replica is refused by the other. Runs when `B2A_TEST_POSTGRES_URL` names a server (CI sets
+//! replica is refused by the other, and both sign one audit log with one key. Runs when `B2A_TEST_POSTGRES_URL` names a server (CI sets
 //! it); each run uses a schema of its own.
 
 use std::io::{Read, Write};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::{free_port, start, token_from};
+use crate::{b2a, free_port, start, text, token_from};
 
 /// Minimal HTTP/1.1 request with a JSON body; returns (status, body as JSON or null).
 fn call(
@@ -317,6 +317,61 @@ fn two_replicas_on_one_postgres_ledger_keep_every_invariant() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // One audit log through both replicas: each signs checkpoints with the audit key their
+    // directories share, and the log exported from the database verifies against them all.
+    let auditor = token_from(&a.join("demo-tokens.json"), "auditor_token");
+    let (s1, c1) = call(
+        p1,
+        "POST",
+        "/v1/audit/checkpoint",
+        &auditor,
+        &[],
+        &Value::Null,
+    );
+    let (s2, c2) = call(
+        p2,
+        "POST",
+        "/v1/audit/checkpoint",
+        &auditor,
+        &[],
+        &Value::Null,
+    );
+    assert_eq!((s1, s2), (200, 200), "{c1} {c2}");
+    assert_eq!(c1["key_id"], c2["key_id"], "one audit key");
+    assert_eq!(c1["origin"], c2["origin"]);
+    let (_, jwks) = call(
+        p2,
+        "GET",
+        "/.well-known/jwks.json",
+        &auditor,
+        &[],
+        &Value::Null,
+    );
+    let jwks_file = dir.path().join("jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).expect("jwks");
+    let export = dir.path().join("export");
+    let out = b2a()
+        .args(["audit", "export", "--ledger", ledger.as_str(), "--data"])
+        .arg(&a)
+        .arg("--out")
+        .arg(&export)
+        .output()
+        .expect("b2a runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = b2a()
+        .args(["audit", "verify"])
+        .arg(&export)
+        .arg("--key")
+        .arg(&jwks_file)
+        .output()
+        .expect("b2a runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 
     runtime.block_on(async {
         if let Ok(pool) = sqlx::PgPool::connect(&url).await {
