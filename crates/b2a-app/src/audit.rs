@@ -257,35 +257,33 @@ impl AuditLog {
             limit: MAX_TRAIL,
             ..AuditQuery::default()
         };
-        let mut found: BTreeMap<u64, StoredEntry> = BTreeMap::new();
-        let of_order = self.ledger.audit_entries(&about(id.as_str())).await?;
-        if of_order.is_empty() {
+        // Each entry parsed once, by sequence number.
+        let mut found: BTreeMap<u64, Value> = BTreeMap::new();
+        for stored in self.ledger.audit_entries(&about(id.as_str())).await? {
+            found.insert(stored.seq, served(&stored)?);
+        }
+        if found.is_empty() {
             return Err(ShopError::OrderNotFound(id.clone()));
         }
-        // The placement names the order's quote and every token of its chain.
+        // The placement names the order's quote, then every token of its chain.
         let mut related: Vec<(String, bool)> = Vec::new();
-        for stored in &of_order {
-            let entry: Value = served(stored)?;
+        for entry in found.values() {
             if entry["action"] == "order.placed"
                 && let Some(subjects) = entry["subjects"].as_array()
             {
                 for (i, s) in subjects.iter().enumerate().skip(1) {
                     if let Some(s) = s.as_str() {
-                        // The quote, then the tokens.
                         related.push((s.to_owned(), i > 1));
                     }
                 }
             }
-        }
-        for stored in of_order {
-            found.insert(stored.seq, stored);
         }
         for (subject, token) in related {
             for stored in self.ledger.audit_entries(&about(&subject)).await? {
                 let entry = served(&stored)?;
                 let action = entry["action"].as_str().unwrap_or_default();
                 if !token || action.starts_with("token.") {
-                    found.insert(stored.seq, stored);
+                    found.insert(stored.seq, entry);
                 }
             }
         }
@@ -294,16 +292,26 @@ impl AuditLog {
         if checkpoint.size <= newest {
             checkpoint = self.make_checkpoint(now).await?;
         }
+        // Every entry's proof from one read of the nodes they need.
         let size = checkpoint.size;
-        let mut entries = Vec::with_capacity(found.len());
-        for (seq, stored) in found {
-            let ranges = inclusion_ranges(seq, size).unwrap_or_default();
-            let nodes = self.nodes(&ranges, size).await?;
-            entries.push(ProvenEntry {
-                entry: served(&stored)?,
-                proof: nodes.hashes.iter().map(encode_hash).collect(),
-            });
-        }
+        let per_entry: Vec<Vec<(u64, u64)>> = found
+            .keys()
+            .map(|&seq| inclusion_ranges(seq, size).unwrap_or_default())
+            .collect();
+        let nodes = self.nodes(&per_entry.concat(), size).await?;
+        let mut hashes = nodes.hashes.iter();
+        let entries = found
+            .into_values()
+            .zip(&per_entry)
+            .map(|(entry, ranges)| ProvenEntry {
+                entry,
+                proof: hashes
+                    .by_ref()
+                    .take(ranges.len())
+                    .map(encode_hash)
+                    .collect(),
+            })
+            .collect();
         Ok(Bundle {
             checkpoint,
             entries,

@@ -67,8 +67,16 @@ impl Shop {
         fingerprint: String,
         now: OffsetDateTime,
     ) -> Result<Placed, ShopError> {
-        if caller.grant.limits.categories.is_some() {
-            let quote = self.quote(caller, quote_id.clone()).await?;
+        // The quote, read once when the token's categories or the details need it.
+        let quote = if caller.grant.limits.categories.is_some() || fulfilment.is_some() {
+            Some(self.quote(caller, quote_id.clone()).await?)
+        } else {
+            None
+        };
+        if let Some(quote) = quote
+            .as_ref()
+            .filter(|_| caller.grant.limits.categories.is_some())
+        {
             let cats = quote
                 .lines
                 .iter()
@@ -83,16 +91,15 @@ impl Shop {
                     .zip(cats.iter().map(Option::as_deref)),
             )?;
         }
-        let (fulfilment, commitments) = match fulfilment {
-            None => (None, Default::default()),
-            Some(details) => {
+        let (fulfilment, commitments) = match (fulfilment, &quote) {
+            (Some(details), Some(quote)) => {
                 // Sealed for the quote's principal (its owner), whoever's token orders it.
-                let quote = self.quote(caller, quote_id.clone()).await?;
                 let (sealed, commitments) = self
                     .seal_details(quote.principal.as_ref(), &caller.agent, &details)
                     .await?;
                 (Some(sealed), commitments)
             }
+            _ => (None, Default::default()),
         };
         let cmd = PlaceOrder {
             quote_id,
