@@ -135,6 +135,21 @@ impl AuditLog {
         }
     }
 
+    /// Indexes what auditors filter by for the entries appended since the last tick, every
+    /// `every`, for as long as the task runs: the order's own transaction writes only what the
+    /// tree needs, and a filtered read then has little left to catch up. A failure is logged and
+    /// tried again at the next tick.
+    pub async fn index_every(self: Arc<Self>, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.ledger.index_audit().await {
+                tracing::warn!(error = %e, "the audit index is behind this time");
+            }
+        }
+    }
+
     /// Every kept checkpoint, smallest first (an export).
     pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, ShopError> {
         Ok(self.ledger.checkpoints().await?)

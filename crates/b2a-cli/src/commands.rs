@@ -76,12 +76,17 @@ async fn open_state(dir: &DataDir, s: &ServeSettings) -> anyhow::Result<AppState
     Ok(state)
 }
 
+/// How often the gateway indexes new audit entries for the auditor's filters (a filtered read
+/// catches up first in any case).
+const AUDIT_INDEX_INTERVAL: Duration = Duration::from_secs(1);
+
 async fn listen_and_serve(state: AppState, s: &ServeSettings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(s.addr)
         .await
         .with_context(|| format!("cannot listen on {}", s.addr))?;
     tracing::info!(addr = %s.addr, public_url = %s.public_url, "b2a gateway listening");
     tokio::spawn(std::sync::Arc::clone(&state.audit).checkpoint_every(s.checkpoint_interval));
+    tokio::spawn(std::sync::Arc::clone(&state.audit).index_every(AUDIT_INDEX_INTERVAL));
     tokio::spawn(
         state
             .shop

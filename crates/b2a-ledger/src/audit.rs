@@ -87,15 +87,32 @@ pub(crate) fn time_bound(t: OffsetDateTime) -> String {
     )
 }
 
+impl AuditQuery {
+    /// Whether any filter is given (a plain page of the log reads no index).
+    pub(crate) fn is_filtered(&self) -> bool {
+        self.agent.is_some()
+            || self.principal.is_some()
+            || self.subject.is_some()
+            || self.action.is_some()
+            || self.since.is_some()
+            || self.until.is_some()
+    }
+}
+
 /// The query of `q` (`SELECT seq, body FROM audit_entries …`), for either backend: only the
-/// filters given, so that each uses its index.
+/// filters given, so that each uses its index (`audit_index`, `audit_subjects`: complete up to
+/// the head once [`pending`] entries are indexed).
 pub(crate) fn entries_query<DB: sqlx::Database>(q: &AuditQuery) -> sqlx::QueryBuilder<DB>
 where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     DB::Arguments: Default,
 {
-    let mut b = sqlx::QueryBuilder::new("SELECT seq, body FROM audit_entries WHERE seq >= ");
+    let mut b = sqlx::QueryBuilder::new(if q.is_filtered() {
+        "SELECT seq, e.body FROM audit_index JOIN audit_entries e USING (seq) WHERE seq >= "
+    } else {
+        "SELECT seq, body FROM audit_entries WHERE seq >= "
+    });
     b.push_bind(i64::try_from(q.from_seq).unwrap_or(i64::MAX));
     if let Some(agent) = &q.agent {
         b.push(" AND (actor = ")
@@ -123,6 +140,65 @@ where
     }
     b.push(" ORDER BY seq LIMIT ").push_bind(i64::from(q.limit));
     b
+}
+
+/// At most this many entries are indexed per transaction, so that indexing never holds the
+/// write lock long.
+pub(crate) const INDEX_BATCH: usize = 4096;
+
+/// The entries not indexed yet (the first [`INDEX_BATCH`] of them), in both SQL dialects: the
+/// index holds a prefix of the log, as appends commit in sequence order.
+pub(crate) const PENDING: &str = "SELECT seq, body FROM audit_entries
+     WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index) ORDER BY seq LIMIT 4096";
+
+/// Whether some entry is not indexed yet.
+pub(crate) const ANY_PENDING: &str = "SELECT EXISTS (SELECT 1 FROM audit_entries
+     WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index))";
+
+/// Indexes pending entries a batch at a time (`batch`: one transaction) until a batch short of
+/// full has caught up with the head as its transaction saw it; nothing when none is `pending`
+/// (the common case costs no write). Returns how many entries it indexed.
+pub(crate) async fn index_pending<F, Fut>(pending: bool, mut batch: F) -> Result<u64, LedgerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, LedgerError>>,
+{
+    let mut indexed = 0;
+    if pending {
+        loop {
+            let n = batch().await?;
+            indexed += n as u64;
+            if n < INDEX_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(indexed)
+}
+
+/// What auditors filter an entry by, read back from its stored body.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct Facets {
+    #[serde(skip)]
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    #[serde(default)]
+    pub principal: Option<String>,
+    pub action: String,
+    pub subjects: Vec<String>,
+}
+
+/// The facets of the stored entries `rows` (sequence number, body).
+pub(crate) fn facets(rows: Vec<(i64, String)>) -> Result<Vec<Facets>, LedgerError> {
+    rows.into_iter()
+        .map(|(seq, body)| {
+            Ok(Facets {
+                seq,
+                ..crate::codec::decode(&body)?
+            })
+        })
+        .collect()
 }
 
 /// An entry of the hash chain the Merkle log replaced (a row of `audit_log`: time, actor,
@@ -183,4 +259,14 @@ pub(crate) fn node_row(
         index: u64::try_from(index).map_err(corrupt)?,
     };
     Ok((id, <[u8; 32]>::try_from(hash).map_err(corrupt)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_reads_one_batch() {
+        assert!(PENDING.ends_with(&format!("LIMIT {INDEX_BATCH}")));
+    }
 }

@@ -406,8 +406,15 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// Appends several audit entries, in order, in one transaction (all or none).
     async fn append_audit_all(&self, records: Vec<Record>) -> Result<Vec<Entry>, LedgerError>;
 
-    /// The audit entries `query` asks for, oldest first, as stored.
+    /// The audit entries `query` asks for, oldest first, as stored. A filtered query first
+    /// indexes the entries appended since the last indexing ([`Ledger::index_audit`]), so it
+    /// sees every committed entry.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError>;
+
+    /// Indexes what auditors filter by (time, actor, principal, action, subjects) for the
+    /// entries appended since the last indexing, in transactions of its own, never in the
+    /// transaction of the write an entry records. Returns how many it indexed.
+    async fn index_audit(&self) -> Result<u64, LedgerError>;
 
     /// The audit log's size and root, as committed.
     async fn audit_head(&self) -> Result<AuditHead, LedgerError>;

@@ -29,6 +29,11 @@ const SQLITE: &[Step] = &[
         "vault keys",
         include_str!("../migrations/sqlite/0004_vault_keys.sql"),
     ),
+    (
+        5,
+        "audit index",
+        include_str!("../migrations/sqlite/0005_audit_index.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
@@ -61,6 +66,11 @@ const POSTGRES: &[Step] = &[
         6,
         "vault keys",
         include_str!("../migrations/postgres/0006_vault_keys.sql"),
+    ),
+    (
+        7,
+        "audit index",
+        include_str!("../migrations/postgres/0007_audit_index.sql"),
     ),
 ];
 

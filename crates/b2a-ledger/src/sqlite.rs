@@ -633,7 +633,21 @@ impl Ledger for SqliteLedger {
     }
 
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError> {
+        if query.is_filtered() {
+            self.index_audit().await?;
+        }
         audit_log::entries(&mut *self.read().await?, query).await
+    }
+
+    async fn index_audit(&self) -> Result<u64, LedgerError> {
+        let pending = audit_log::any_pending(&mut *self.read().await?).await?;
+        crate::audit::index_pending(pending, || async {
+            let mut tx = self.begin().await?;
+            let n = audit_log::index_batch(&mut tx).await?;
+            tx.commit().await.map_err(storage)?;
+            Ok(n)
+        })
+        .await
     }
 
     async fn audit_head(&self) -> Result<AuditHead, LedgerError> {

@@ -1,6 +1,7 @@
-//! The audit log's tables (`audit_entries`, `audit_subjects`, `audit_nodes`, the frontier on
-//! `audit_head`, `audit_checkpoints`, migration 5): appends, inside the transaction of the write
-//! they record, and the auditor's reads.
+//! The audit log's tables (`audit_entries`, `audit_nodes`, the frontier on `audit_head`,
+//! `audit_checkpoints`, migration 5; `audit_index`, `audit_subjects`, migration 7): appends,
+//! inside the transaction of the write they record; the index of what auditors filter by, after
+//! the fact; the auditor's reads.
 //!
 //! Appends are serialized by the one row of `audit_head`, locked by the statement that reads the
 //! frontier on it (a row locked after waiting is read in its newest version), as late in its
@@ -18,72 +19,104 @@ use time::OffsetDateTime;
 use super::{Fail, column, db, storage};
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, AuditQuery, LATEST_CHECKPOINT, StoredEntry, carried_over, checkpoints,
-    entries_query, frontier, node_row, stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, StoredEntry,
+    carried_over, checkpoints, entries_query, facets, frontier, node_row, stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
-/// by [`bind_appended`] to `$1`..`$12`: the entries' columns (`$1`..`$6`), their subjects
-/// (`$7`, `$8`), the nodes they completed (`$9`..`$11`) and the frontier they leave (`$12`).
+/// by [`bind_appended`] to `$1`..`$6`: the entries' sequence numbers and bytes (`$1`, `$2`), the
+/// nodes they completed (`$3`..`$5`) and the frontier they leave (`$6`). What auditors filter by
+/// is indexed later ([`index_batch`]).
 macro_rules! store_entries_ctes {
     () => {
         "stored_entries AS (
-             INSERT INTO audit_entries (seq, at, actor, principal, action, body)
-             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
-                                  $6::TEXT[])),
-         stored_subjects AS (
-             INSERT INTO audit_subjects (subject, seq)
-             SELECT * FROM unnest($7::TEXT[], $8::BIGINT[]) ON CONFLICT DO NOTHING),
+             INSERT INTO audit_entries (seq, body)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[])),
          stored_nodes AS (
              INSERT INTO audit_nodes (level, idx, hash)
-             SELECT * FROM unnest($9::SMALLINT[], $10::BIGINT[], $11::BYTEA[])),
+             SELECT * FROM unnest($3::SMALLINT[], $4::BIGINT[], $5::BYTEA[])),
          moved_frontier AS (
-             UPDATE audit_head SET frontier = $12 WHERE cardinality($1) > 0)"
+             UPDATE audit_head SET frontier = $6 WHERE cardinality($1) > 0)"
     };
 }
 pub(super) use store_entries_ctes;
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$12` of `query`
+/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$6` of `query`
 /// ([`store_entries_ctes`]), first of its parameters.
 pub(super) fn bind_appended<'q>(
     query: PgQuery<'q>,
     appended: &'q [Appended],
     log: &Frontier,
 ) -> Result<PgQuery<'q>, LedgerError> {
-    let seq = |a: &Appended| i64::try_from(a.entry.seq).map_err(corrupt);
-    let seqs = appended.iter().map(seq).collect::<Result<Vec<_>, _>>()?;
-    let mut subjects: Vec<&str> = Vec::new();
-    let mut subject_seqs = Vec::new();
+    let seqs = appended
+        .iter()
+        .map(|a| i64::try_from(a.entry.seq).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut levels: Vec<i16> = Vec::new();
     let mut indexes: Vec<i64> = Vec::new();
     let mut hashes: Vec<&[u8]> = Vec::new();
-    for a in appended {
-        for subject in &a.entry.record.subjects {
-            subjects.push(subject);
-            subject_seqs.push(seq(a)?);
-        }
-        for (id, hash) in &a.nodes {
-            levels.push(i16::from(id.level));
-            indexes.push(i64::try_from(id.index).map_err(corrupt)?);
-            hashes.push(hash);
-        }
+    for (id, hash) in appended.iter().flat_map(|a| &a.nodes) {
+        levels.push(i16::from(id.level));
+        indexes.push(i64::try_from(id.index).map_err(corrupt)?);
+        hashes.push(hash);
     }
     Ok(query
         .bind(seqs)
-        .bind(column(appended, |a| a.entry.record.at.as_str()))
-        .bind(column(appended, |a| a.entry.record.actor.as_str()))
-        .bind(column(appended, |a| a.entry.record.principal.as_deref()))
-        .bind(column(appended, |a| a.entry.record.action.as_str()))
         .bind(column(appended, |a| a.canonical.as_str()))
-        .bind(subjects)
-        .bind(subject_seqs)
         .bind(levels)
         .bind(indexes)
         .bind(hashes)
         .bind(log.to_bytes()))
+}
+
+/// Whether some entry is not indexed yet.
+pub(super) async fn any_pending(pool: &PgPool) -> Result<bool, LedgerError> {
+    sqlx::query_scalar(ANY_PENDING)
+        .fetch_one(pool)
+        .await
+        .map_err(storage)
+}
+
+/// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
+/// `conn`'s transaction: their time, actor, principal and action, and their subjects. Indexers
+/// racing (replicas, a read catching up) take turns on the index's lock, which readers and
+/// appends never wait for, so each entry is indexed (and counted) once. Returns how many.
+pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, LedgerError> {
+    sqlx::query("LOCK TABLE audit_index IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await
+        .map_err(storage)?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(PENDING)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(storage)?;
+    let facets = facets(rows)?;
+    let (subjects, subject_seqs): (Vec<&str>, Vec<i64>) = facets
+        .iter()
+        .flat_map(|f| f.subjects.iter().map(|s| (s.as_str(), f.seq)))
+        .unzip();
+    sqlx::query(
+        "WITH indexed AS (
+             INSERT INTO audit_index (seq, at, actor, principal, action)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[])
+             ON CONFLICT DO NOTHING)
+         INSERT INTO audit_subjects (subject, seq)
+         SELECT * FROM unnest($6::TEXT[], $7::BIGINT[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(column(&facets, |f| f.seq))
+    .bind(column(&facets, |f| f.at.as_str()))
+    .bind(column(&facets, |f| f.actor.as_str()))
+    .bind(column(&facets, |f| f.principal.as_deref()))
+    .bind(column(&facets, |f| f.action.as_str()))
+    .bind(subjects)
+    .bind(subject_seqs)
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(facets.len())
 }
 
 /// Locks the log (the row of `audit_head`) and reads its frontier.

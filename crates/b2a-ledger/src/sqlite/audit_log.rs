@@ -1,6 +1,7 @@
-//! The audit log's tables (`audit_entries`, `audit_subjects`, `audit_nodes`, `audit_tree`,
-//! `audit_checkpoints`, migration 3): appends, inside the transaction of the write they record,
-//! and the auditor's reads.
+//! The audit log's tables (`audit_entries`, `audit_nodes`, `audit_tree`, `audit_checkpoints`,
+//! migration 3; `audit_index`, `audit_subjects`, migration 5): appends, inside the transaction of
+//! the write they record; the index of what auditors filter by, after the fact; the auditor's
+//! reads.
 
 use std::collections::HashMap;
 
@@ -14,8 +15,8 @@ use super::script::Script;
 use super::storage;
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, AuditQuery, LATEST_CHECKPOINT, StoredEntry, carried_over, checkpoints,
-    entries_query, frontier, node_row, stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, StoredEntry,
+    carried_over, checkpoints, entries_query, facets, frontier, node_row, stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
@@ -56,30 +57,20 @@ pub(super) async fn append_all(
 }
 
 /// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they
-/// leave: the entries, their subjects, the nodes they completed, each table's rows as one JSON
-/// array.
+/// leave: the entries' bytes and the nodes they completed, each table's rows as one JSON array.
+/// What auditors filter by is indexed later ([`index_batch`]).
 pub(super) fn add_appended(
     script: &mut Script,
     appended: &[Appended],
     log: &Frontier,
 ) -> Result<(), LedgerError> {
-    let seq = |a: &Appended| i64::try_from(a.entry.seq).map_err(corrupt);
     let mut entries = Vec::with_capacity(appended.len());
-    let mut subjects = Vec::new();
     let mut nodes = Vec::new();
     for a in appended {
-        let r = &a.entry.record;
         entries.push((
-            seq(a)?,
-            r.at.as_str(),
-            r.actor.as_str(),
-            r.principal.as_deref(),
-            r.action.as_str(),
+            i64::try_from(a.entry.seq).map_err(corrupt)?,
             a.canonical.as_str(),
         ));
-        for subject in &r.subjects {
-            subjects.push((subject.as_str(), seq(a)?));
-        }
         for (id, hash) in &a.nodes {
             let index = i64::try_from(id.index).map_err(corrupt)?;
             nodes.push((id.level, index, hex::encode(hash)));
@@ -87,17 +78,10 @@ pub(super) fn add_appended(
     }
     script
         .statement(
-            "INSERT INTO audit_entries (seq, at, actor, principal, action, body)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
-             FROM json_each(?)",
+            "INSERT INTO audit_entries (seq, body)
+             SELECT value ->> 0, value ->> 1 FROM json_each(?)",
         )
         .bind(encode(&entries)?)
-        .statement(
-            "INSERT INTO audit_subjects (subject, seq)
-             SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(encode(&subjects)?)
         .statement(
             "INSERT INTO audit_nodes (level, idx, hash)
              SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?)",
@@ -106,6 +90,46 @@ pub(super) fn add_appended(
         .statement("UPDATE audit_tree SET frontier = ?")
         .bind(log.to_bytes());
     Ok(())
+}
+
+/// Whether some entry is not indexed yet (read-only, on any connection).
+pub(super) async fn any_pending(conn: &mut SqliteConnection) -> Result<bool, LedgerError> {
+    sqlx::query_scalar(ANY_PENDING)
+        .fetch_one(conn)
+        .await
+        .map_err(storage)
+}
+
+/// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside `conn`'s write
+/// transaction: their time, actor, principal and action, and their subjects. Returns how many.
+pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(PENDING)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(storage)?;
+    let facets = facets(rows)?;
+    let mut index = Vec::with_capacity(facets.len());
+    let mut subjects = Vec::new();
+    for f in &facets {
+        index.push((f.seq, &f.at, &f.actor, &f.principal, &f.action));
+        subjects.extend(f.subjects.iter().map(|s| (s, f.seq)));
+    }
+    let mut script = Script::default();
+    script
+        .statement(
+            "INSERT INTO audit_index (seq, at, actor, principal, action)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+             FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+        )
+        .bind(encode(&index)?)
+        .statement(
+            "INSERT INTO audit_subjects (subject, seq)
+             SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(encode(&subjects)?);
+    script.run(conn).await?;
+    Ok(facets.len())
 }
 
 /// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in

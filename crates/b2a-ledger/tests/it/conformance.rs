@@ -37,6 +37,7 @@ macro_rules! every_fresh_ledger_test {
             place_order_confirms_and_moves_stock,
             audit_entries_append_and_page,
             audit_entries_are_filtered,
+            the_audit_index_catches_up_in_batches,
             same_key_same_body_replays_the_order,
             same_key_other_body_is_refused,
             a_quote_is_ordered_once,
@@ -238,6 +239,52 @@ pub(crate) async fn place_order_confirms_and_moves_stock(ledger: &dyn Ledger) {
     assert_eq!(placed.payload["quote_id"], q.id.as_str());
     assert_eq!(placed.payload["status"], "confirmed");
     assert_eq!(placed.payload["agent_initiated"], true);
+}
+
+/// The index of what auditors filter by catches up with the head in batches, however far
+/// behind it is: a filtered read sees every committed entry, and indexing again finds nothing.
+pub(crate) async fn the_audit_index_catches_up_in_batches(ledger: &dyn Ledger) {
+    const ENTRIES: usize = 5000;
+    let records = (0..ENTRIES)
+        .map(|i| {
+            let mut r = record("operator:bulk", &format!("s-{i}"));
+            r.action = if i % 2 == 0 { "test.even" } else { "test.odd" }.into();
+            r
+        })
+        .collect();
+    ledger.append_audit_all(records).await.expect("appended");
+    let even = ledger
+        .audit_entries(&AuditQuery {
+            action: Some("test.even".into()),
+            ..page(0, 10_000)
+        })
+        .await
+        .expect("entries");
+    assert_eq!(
+        even.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (0..ENTRIES as u64).step_by(2).collect::<Vec<_>>(),
+        "every even entry, past the first batch"
+    );
+    let last = ledger
+        .audit_entries(&AuditQuery {
+            subject: Some(format!("s-{}", ENTRIES - 1)),
+            ..page(0, 10)
+        })
+        .await
+        .expect("entries");
+    assert_eq!(last.len(), 1, "the last entry's subject is indexed");
+    assert_eq!(
+        ledger.index_audit().await.expect("indexed"),
+        0,
+        "nothing left"
+    );
+
+    ledger
+        .append_audit(record("operator:late", "late"))
+        .await
+        .expect("appended");
+    assert_eq!(ledger.index_audit().await.expect("indexed"), 1);
+    assert_eq!(ledger.index_audit().await.expect("indexed"), 0);
 }
 
 /// Auditors' filters select exactly the entries they name, each alone and together, in order and
@@ -792,6 +839,62 @@ pub(crate) async fn committed_state_survives_reopen(open: Opener<'_>) {
 
 // ---------------------------------------------------------------------------------------------
 // 9. Two handles on one store (the CLI beside a running gateway)
+
+/// Two handles append while both index, as replicas do: each entry is indexed once (the counts
+/// add up to the log's size) and a filtered read through either sees exactly its entries.
+pub(crate) async fn two_handles_index_each_entry_once(open: Opener<'_>) {
+    const EACH: usize = 20;
+    let a = open().await;
+    let b = open().await;
+    let start = Arc::new(Barrier::new(4 * EACH));
+    let mut appends = Vec::new();
+    let mut indexers = Vec::new();
+    for i in 0..EACH {
+        for (name, ledger) in [("a", &a), ("b", &b)] {
+            let (appender, start_appending) = (Arc::clone(ledger), Arc::clone(&start));
+            appends.push(tokio::spawn(async move {
+                start_appending.wait().await;
+                let entry = appender
+                    .append_audit(record(&format!("agent:{name}"), &format!("{name}-{i}")))
+                    .await
+                    .expect("appended");
+                (name, entry.seq)
+            }));
+            let (ledger, start) = (Arc::clone(ledger), Arc::clone(&start));
+            indexers.push(tokio::spawn(async move {
+                start.wait().await;
+                ledger.index_audit().await.expect("indexed")
+            }));
+        }
+    }
+    let appended = join_all(appends).await;
+    let mut indexed: u64 = join_all(indexers).await.into_iter().sum();
+    indexed += a.index_audit().await.expect("indexed") + b.index_audit().await.expect("indexed");
+    assert_eq!(indexed, 2 * EACH as u64, "each entry indexed once");
+
+    for name in ["a", "b"] {
+        let mut expected: Vec<u64> = appended
+            .iter()
+            .filter(|(by, _)| *by == name)
+            .map(|(_, seq)| *seq)
+            .collect();
+        expected.sort_unstable();
+        for reader in [&a, &b] {
+            let found = reader
+                .audit_entries(&AuditQuery {
+                    agent: Some(name.into()),
+                    ..page(0, 100)
+                })
+                .await
+                .expect("entries");
+            let seqs: Vec<u64> = found.iter().map(|e| e.seq).collect();
+            assert_eq!(
+                seqs, expected,
+                "{name}'s entries, read through either handle"
+            );
+        }
+    }
+}
 
 /// Interleaved appends through two handles make one consecutive, verifying chain.
 pub(crate) async fn two_handles_append_to_one_chain(open: Opener<'_>) {

@@ -169,6 +169,7 @@ on_one_store!(tokio::test => committed_state_survives_reopen);
 on_one_store!(
     tokio::test(flavor = "multi_thread", worker_threads = 4) =>
     two_handles_append_to_one_chain,
+    two_handles_index_each_entry_once,
     two_handles_never_oversell,
     two_handles_never_overspend,
 );

@@ -88,6 +88,12 @@ async fn two_handles_append_to_one_chain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_handles_index_each_entry_once() {
+    let store = Store::new();
+    conformance::two_handles_index_each_entry_once(&store.opener()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_handles_never_oversell() {
     let store = Store::new();
     conformance::two_handles_never_oversell(&store.opener()).await;
@@ -175,6 +181,18 @@ async fn a_file_from_before_migrations_is_upgraded() {
         .order;
     let spent = usage(ledger.as_ref(), "jti-old", now()).await.0;
     assert_eq!(spent, totals + third.total.amount().unsigned_abs());
+    let placed = ledger
+        .audit_entries(&b2a_ledger::AuditQuery {
+            action: Some("order.placed".into()),
+            ..crate::fixtures::page(0, 10)
+        })
+        .await
+        .expect("entries");
+    assert_eq!(
+        placed.len(),
+        3,
+        "the audit index holds the entries from before the upgrade"
+    );
     drop(ledger);
     let again = store.open().await;
     assert_eq!(
