@@ -202,6 +202,11 @@ impl Shop {
         self.quote_ttl
     }
 
+    /// How long after delivery a return may be asked for.
+    pub fn return_window(&self) -> time::Duration {
+        self.order_rules.return_window
+    }
+
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&CatalogStore) -> Result<T, GraphError> + Send + 'static,

@@ -175,6 +175,7 @@ fn print_banner(s: &ServeSettings, tokens_path: &Path, agent: &str, auditor: &st
          curl -s {base}/.well-known/b2a\n\n\
          curl -s -H 'Authorization: Bearer {agent}' \\\n  '{base}/v1/products?q=waterproof+winter+coat&max_price=20000&currency=EUR'\n\n\
          curl -s -H 'Authorization: Bearer {auditor}' '{base}/v1/audit/entries?limit=5'\n\n\
+         MCP clients: {base}/mcp with the header `Authorization: Bearer <agent token>` (docs/mcp.md).\n\n\
          The README walks through a quote and an order. Stop with Ctrl-C.\n",
         brand = s.brand_name,
         path = tokens_path.display(),

@@ -60,6 +60,7 @@ error_codes! {
     DpopProofInvalid => "dpop_proof_invalid", 401, "The DPoP proof does not hold for this request";
     DpopProofReplayed => "dpop_proof_replayed", 401, "The DPoP proof was already used";
     InsufficientCapability => "insufficient_capability", 403, "The token lacks the capability this route needs";
+    OriginNotAllowed => "origin_not_allowed", 403, "Requests from this web origin are not accepted";
     AgentSuspended => "agent_suspended", 403, "The token's agent is suspended";
     TokenExchangeWider => "token_exchange_wider", 403, "The exchange asks for more than the token grants";
     PerOrderLimitExceeded => "per_order_limit_exceeded", 403, "The order total is above the token's per-order limit";

@@ -20,6 +20,7 @@ mod codes;
 mod openapi;
 mod requests;
 mod schemas;
+mod tools;
 
 pub use codes::ErrorCode;
 pub use openapi::{ROUTES, RouteDoc};
@@ -29,3 +30,4 @@ pub use requests::{
     TokenExchangeBody, TokenRequestBody,
 };
 pub use schemas::{Contract, ContractError, SCHEMA_BASE, Violation};
+pub use tools::{TOOL_INPUTS, TOOLS, ToolDoc, tool};

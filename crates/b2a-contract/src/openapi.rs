@@ -65,6 +65,16 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "get",
+        path: "/.well-known/oauth-protected-resource",
+        summary: "The MCP endpoint (/mcp, docs/mcp.md) as an OAuth protected resource (RFC 9728): its URL, the brand's token issuer, the capabilities as scopes",
+        capability: None,
+        request: None,
+        response: (200, "protected-resource"),
+        params: &[],
+        errors: &[],
+    },
+    RouteDoc {
+        method: "get",
         path: "/healthz",
         summary: "Liveness and the published catalog version",
         capability: None,

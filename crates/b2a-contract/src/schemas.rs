@@ -42,6 +42,7 @@ embedded_schemas!(
     "jwks",
     "limits",
     "manifest",
+    "mcp-tools",
     "money",
     "order",
     "order-action",
@@ -57,6 +58,7 @@ embedded_schemas!(
     "product",
     "product-page",
     "product-summary",
+    "protected-resource",
     "quote",
     "quote-line",
     "quote-request",
@@ -95,6 +97,8 @@ pub struct Violation {
 pub struct Contract {
     documents: BTreeMap<&'static str, Value>,
     validators: BTreeMap<&'static str, Validator>,
+    /// Each MCP tool's input schema, bundled, by tool name.
+    tool_inputs: BTreeMap<&'static str, (Value, Validator)>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -146,10 +150,49 @@ impl Contract {
                 })?;
             validators.insert(*name, v);
         }
-        Ok(Self {
+        let mut contract = Self {
             documents,
             validators,
-        })
+            tool_inputs: BTreeMap::new(),
+        };
+        for tool in crate::TOOLS {
+            let fail = |reason: String| ContractError {
+                name: format!("{}#/$defs/{}", crate::TOOL_INPUTS, tool.name),
+                reason,
+            };
+            if tool.route().is_none() {
+                return Err(fail(format!("no route {} {}", tool.method, tool.path)));
+            }
+            let schema = contract
+                .bundled(crate::TOOL_INPUTS, &format!("/$defs/{}", tool.name))
+                .ok_or_else(|| fail("no such definition".into()))?;
+            let v = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| fail(e.to_string()))?;
+            contract.tool_inputs.insert(tool.name, (schema, v));
+        }
+        Ok(contract)
+    }
+
+    /// The input schema of the MCP tool `tool`, bundled (self-contained).
+    pub fn tool_input(&self, tool: &str) -> Option<&Value> {
+        self.tool_inputs.get(tool).map(|(schema, _)| schema)
+    }
+
+    /// Validates the arguments of a call of the MCP tool `tool`; returns every violation.
+    pub fn validate_tool_arguments(
+        &self,
+        tool: &str,
+        arguments: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        match self.tool_inputs.get(tool) {
+            Some((_, validator)) => violations(validator, arguments),
+            None => Err(vec![Violation {
+                pointer: String::new(),
+                message: format!("no tool {tool}"),
+            }]),
+        }
     }
 
     /// Names of every schema (`quote`, `money`, ...).
@@ -172,54 +215,56 @@ impl Contract {
                 message: format!("no schema {name}"),
             }]);
         };
-        let mut violations: Vec<Violation> = validator
-            .iter_errors(instance)
-            .flat_map(|e| {
-                let at = e.instance_path().to_string();
-                match e.kind() {
-                    // Point at each unexpected field itself, not at the object holding it.
-                    jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                        unexpected
-                            .iter()
-                            .map(|field| Violation {
-                                pointer: format!(
-                                    "{at}/{}",
-                                    field.replace('~', "~0").replace('/', "~1")
-                                ),
-                                message: format!("unknown field `{field}`"),
-                            })
-                            .collect::<Vec<_>>()
-                    }
-                    // Point at the missing field.
-                    jsonschema::error::ValidationErrorKind::Required { property } => {
-                        let field = property.as_str().unwrap_or_default();
-                        vec![Violation {
+        violations(validator, instance)
+    }
+}
+
+/// Every way `instance` fails `validator`, deepest first.
+fn violations(validator: &Validator, instance: &Value) -> Result<(), Vec<Violation>> {
+    let mut violations: Vec<Violation> = validator
+        .iter_errors(instance)
+        .flat_map(|e| {
+            let at = e.instance_path().to_string();
+            match e.kind() {
+                // Point at each unexpected field itself, not at the object holding it.
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected
+                        .iter()
+                        .map(|field| Violation {
                             pointer: format!(
                                 "{at}/{}",
                                 field.replace('~', "~0").replace('/', "~1")
                             ),
-                            message: format!("missing required field `{field}`"),
-                        }]
-                    }
-                    _ => vec![Violation {
-                        pointer: at,
-                        message: e.to_string(),
-                    }],
+                            message: format!("unknown field `{field}`"),
+                        })
+                        .collect::<Vec<_>>()
                 }
-            })
-            .collect();
-        if violations.is_empty() {
-            return Ok(());
-        }
-        // Deepest first: the most specific field is the most useful to point at.
-        violations.sort_by(|a, b| {
-            b.pointer
-                .matches('/')
-                .count()
-                .cmp(&a.pointer.matches('/').count())
-        });
-        Err(violations)
+                // Point at the missing field.
+                jsonschema::error::ValidationErrorKind::Required { property } => {
+                    let field = property.as_str().unwrap_or_default();
+                    vec![Violation {
+                        pointer: format!("{at}/{}", field.replace('~', "~0").replace('/', "~1")),
+                        message: format!("missing required field `{field}`"),
+                    }]
+                }
+                _ => vec![Violation {
+                    pointer: at,
+                    message: e.to_string(),
+                }],
+            }
+        })
+        .collect();
+    if violations.is_empty() {
+        return Ok(());
     }
+    // Deepest first: the most specific field is the most useful to point at.
+    violations.sort_by(|a, b| {
+        b.pointer
+            .matches('/')
+            .count()
+            .cmp(&a.pointer.matches('/').count())
+    });
+    Err(violations)
 }
 
 #[cfg(test)]

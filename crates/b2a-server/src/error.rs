@@ -107,10 +107,9 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+impl ApiError {
+    /// The problem document (RFC 9457) and the extra headers of the response.
+    fn into_parts(self) -> (Value, Vec<(HeaderName, HeaderValue)>) {
         let mut body = json!({
             "type": self.code.type_uri(),
             "title": self.code.title(),
@@ -126,13 +125,27 @@ impl IntoResponse for ApiError {
         for (name, value) in extras.members {
             body[name] = value;
         }
+        (body, extras.headers)
+    }
+
+    /// The problem document (RFC 9457) this error is answered with.
+    pub(crate) fn problem(self) -> Value {
+        self.into_parts().0
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (body, headers) = self.into_parts();
         let mut resp = (status, body.to_string()).into_response();
         let h = resp.headers_mut();
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        for (name, value) in extras.headers {
+        for (name, value) in headers {
             h.insert(name, value);
         }
         resp

@@ -52,6 +52,7 @@ needs! {
     AuditRead => Some(Capability::AuditRead), Audit;
     Admin => Some(Capability::Admin), Admin;
     AnyToken => None, Tokens;
+    McpMessage => None, Mcp;
 }
 
 /// A verified token in good standing (not revoked, agent not suspended, DPoP proof valid when
@@ -280,30 +281,36 @@ impl<T: WireRequest> FromRequest<AppState> for Valid<T> {
             )
         })?;
         if let Err(violations) = state.contract.validate(T::SCHEMA, &value) {
-            let first = &violations[0];
-            let detail = format!(
-                "{}: {}",
-                if first.pointer.is_empty() {
-                    "body"
-                } else {
-                    &first.pointer
-                },
-                first.message
-            );
-            let pointer = first.pointer.clone();
-            let all = violations
-                .into_iter()
-                .map(|v| (v.pointer, v.message))
-                .collect();
-            return Err(ApiError::new(ErrorCode::ValidationFailed, detail)
-                .at(pointer)
-                .with_errors(all));
+            return Err(invalid_body(violations));
         }
         let fingerprint = hex::encode(Sha256::digest(b2a_audit::entry::canonical(&value)));
         let body = serde_json::from_value(value)
             .map_err(|e| ApiError::new(ErrorCode::ValidationFailed, e.to_string()))?;
         Ok(Valid { body, fingerprint })
     }
+}
+
+/// The `validation_failed` problem of a document's violations (deepest first): the first named
+/// in the detail and the pointer, every one in `errors`.
+pub(crate) fn invalid_body(violations: Vec<b2a_contract::Violation>) -> ApiError {
+    let (pointer, detail) = violations.first().map_or_else(
+        || (String::new(), "body: invalid".to_owned()),
+        |first| {
+            let at = if first.pointer.is_empty() {
+                "body"
+            } else {
+                &first.pointer
+            };
+            (first.pointer.clone(), format!("{at}: {}", first.message))
+        },
+    );
+    let all = violations
+        .into_iter()
+        .map(|v| (v.pointer, v.message))
+        .collect();
+    ApiError::new(ErrorCode::ValidationFailed, detail)
+        .at(pointer)
+        .with_errors(all)
 }
 
 /// A query string that deserializes into `T` (unknown parameters are refused).

@@ -8,6 +8,7 @@ mod datadir;
 mod error;
 mod extract;
 mod gate;
+mod mcp;
 mod ratelimit;
 mod routes;
 mod state;

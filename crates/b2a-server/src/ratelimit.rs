@@ -29,11 +29,13 @@ pub enum RateClass {
     Audit,
     /// Operator routes.
     Admin,
+    /// Messages to the MCP endpoint (a tool call also counts in its route's class).
+    Mcp,
 }
 
 impl RateClass {
     /// Every class.
-    pub const ALL: [RateClass; 7] = [
+    pub const ALL: [RateClass; 8] = [
         RateClass::Catalog,
         RateClass::Sparql,
         RateClass::Quotes,
@@ -41,6 +43,7 @@ impl RateClass {
         RateClass::Tokens,
         RateClass::Audit,
         RateClass::Admin,
+        RateClass::Mcp,
     ];
 
     /// The configuration name.
@@ -53,13 +56,14 @@ impl RateClass {
             RateClass::Tokens => "tokens",
             RateClass::Audit => "audit",
             RateClass::Admin => "admin",
+            RateClass::Mcp => "mcp",
         }
     }
 
     /// The default rate: generous for reads, tight for writes.
     pub fn default_rate(self) -> Rate {
         let (per_second, burst) = match self {
-            RateClass::Catalog | RateClass::Audit | RateClass::Admin => (100, 200),
+            RateClass::Catalog | RateClass::Audit | RateClass::Admin | RateClass::Mcp => (100, 200),
             RateClass::Sparql => (5, 10),
             RateClass::Quotes | RateClass::Tokens => (10, 20),
             RateClass::Orders => (5, 10),

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{b2a, free_port, get, run, start, text};
+use super::{agent_token, b2a, free_port, get, run, start, text};
 
 fn generate(products: u32, seed: u32, out: &Path) -> String {
     let out = run(b2a()
@@ -104,21 +104,7 @@ fn a_generated_catalog_loads_publishes_and_is_searchable() {
         ])
         .arg(&data));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(b2a()
-        .args([
-            "token",
-            "issue",
-            "--role",
-            "agent",
-            "--agent",
-            "gen-test",
-            "--cap",
-            "catalog:read",
-            "--data",
-        ])
-        .arg(&data));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let token = text(&out.stdout).trim().to_owned();
+    let token = agent_token(&data, "gen-test", "catalog:read");
     let (status, body) = get(
         port,
         &format!("/v1/products?q={word}&limit=100"),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 mod audit;
 mod feed;
 mod generate;
+mod mcp;
 mod replicas;
 
 fn b2a() -> Command {
@@ -161,6 +162,18 @@ fn token_from(file: &Path, key: &str) -> String {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(file).expect("tokens file")).expect("json");
     doc[key].as_str().expect("token").to_owned()
+}
+
+/// An agent token for `agent` with the capabilities `caps`, issued with `b2a token issue`.
+fn agent_token(data: &Path, agent: &str, caps: &str) -> String {
+    let out = run(b2a()
+        .args([
+            "token", "issue", "--role", "agent", "--agent", agent, "--cap", caps,
+        ])
+        .arg("--data")
+        .arg(data));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
 }
 
 #[test]

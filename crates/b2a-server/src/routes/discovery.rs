@@ -36,6 +36,7 @@ async fn manifest(State(app): State<AppState>) -> Json<Value> {
             "orders": format!("{base}/v1/orders"),
             "audit": format!("{base}/v1/audit/entries"),
             "sparql": format!("{base}/v1/sparql"),
+            "mcp": format!("{base}/mcp"),
         },
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "token": {

@@ -30,7 +30,7 @@ use crate::{ApiError, AppState};
 /// The gateway's complete router.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    Router::new()
+    let api = Router::new()
         .merge(discovery::router())
         .merge(products::router())
         .merge(quotes::router())
@@ -46,13 +46,20 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router(state.config.max_catalog_bytes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::internal("handler panicked").into_response()
-        }))
-        .layer(middleware::from_fn(rate_headers))
-        .layer(middleware::from_fn(request_id))
+        .layer(catch_panic())
+        .layer(middleware::from_fn(rate_headers));
+    // The MCP binding calls the REST routes above in-process.
+    let mcp = crate::mcp::router(state, api.clone())
+        .layer(catch_panic())
+        .layer(middleware::from_fn(rate_headers));
+    api.merge(mcp).layer(middleware::from_fn(request_id))
+}
+
+/// Answers a panicking handler with a 500 problem (and keeps serving).
+fn catch_panic() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Response> {
+    CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response())
 }
 
 /// Adds the `RateLimit-*` headers (IETF draft) of the bucket the request drew from, if any.

@@ -12,6 +12,7 @@ mod export;
 mod feed;
 mod flow;
 mod lifecycle;
+mod mcp;
 mod navigate;
 mod offers;
 mod search;
