@@ -78,6 +78,13 @@ impl<N> Grant<N> {
     }
 }
 
+/// The claims of a token already admitted for this request by the gateway itself (the MCP door,
+/// for the routes its tools call in-process): the route checks capability, DPoP binding and rate
+/// as always but does not verify the token a second time. Only in-process code can put it on a
+/// request.
+#[derive(Debug, Clone)]
+pub(crate) struct Admitted(pub(crate) Arc<Claims>);
+
 /// Where the rate-limit middleware finds the state of the bucket a request drew from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RateSlot(pub(crate) Arc<OnceLock<RateState>>);
@@ -183,7 +190,10 @@ impl<N: Need> FromRequestParts<AppState> for Grant<N> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = presented_token(parts)?;
-        let claims = state.governance.admit(token).await?;
+        let claims = match parts.extensions.get::<Admitted>() {
+            Some(Admitted(claims)) => Arc::clone(claims),
+            None => state.governance.admit(token).await?,
+        };
         if let Some(cnf) = &claims.cnf {
             check_dpop(parts, state, token, &cnf.jkt)?;
         }

@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use b2a_contract::{ErrorCode, TOOLS, ToolDoc};
 use b2a_model::Capability;
-use b2a_trust::Claims;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
@@ -29,7 +28,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::extract::{Grant, McpMessage};
+use crate::extract::{Admitted, Grant, McpMessage};
 use crate::{ApiError, AppState};
 
 /// Where the endpoint is mounted.
@@ -102,7 +101,7 @@ async fn door(State(app): State<AppState>, req: Request, next: Next) -> Response
     }
     match Grant::<McpMessage>::from_request_parts(&mut parts, &app).await {
         Ok(grant) => {
-            parts.extensions.insert(grant.claims);
+            parts.extensions.insert(Admitted(grant.claims));
             next.run(Request::from_parts(parts, body)).await
         }
         Err(e) if e.code().status() == 401 => {
@@ -248,7 +247,10 @@ impl ServerHandler for Gateway {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let claims = request_parts(&ctx)?.extensions.get::<Arc<Claims>>();
+        let claims = request_parts(&ctx)?
+            .extensions
+            .get::<Admitted>()
+            .map(|Admitted(claims)| claims);
         let allowed = |cap: &Option<Capability>| match (cap, claims) {
             (None, _) => true,
             (Some(cap), Some(claims)) => claims.allows(*cap),
@@ -365,7 +367,7 @@ impl Gateway {
         *req.uri_mut() = path
             .parse()
             .map_err(|_| ErrorData::internal_error("bad path", None))?;
-        copy_authorization(parts, &mut req);
+        pass_credentials(parts, &mut req);
         match self.send(req).await {
             (status, Ok(v)) if status.is_success() => Ok(v),
             (_, Ok(problem)) => Err(ErrorData::invalid_request(
@@ -383,9 +385,14 @@ impl Gateway {
     }
 }
 
-fn copy_authorization(parts: &Parts, req: &mut Request) {
+/// Gives a route request the caller's token and the claims the door admitted for it (so that
+/// the route does not verify the token again); nothing else of the MCP request.
+fn pass_credentials(parts: &Parts, req: &mut Request) {
     if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
         req.headers_mut().insert(header::AUTHORIZATION, v.clone());
+    }
+    if let Some(admitted) = parts.extensions.get::<Admitted>() {
+        req.extensions_mut().insert(admitted.clone());
     }
 }
 
@@ -422,7 +429,7 @@ fn route_request(doc: &ToolDoc, arguments: Value, parts: &Parts) -> Request {
     let mut req = Request::new(json_body.map_or_else(Body::empty, Body::from));
     *req.method_mut() = if get { Method::GET } else { Method::POST };
     *req.uri_mut() = path.parse().unwrap_or_default();
-    copy_authorization(parts, &mut req);
+    pass_credentials(parts, &mut req);
     let h = req.headers_mut();
     if let Ok(v) = HeaderValue::from_str(doc.accept) {
         h.insert(header::ACCEPT, v);

@@ -100,8 +100,9 @@ pub(super) async fn any_pending(conn: &mut SqliteConnection) -> Result<bool, Led
         .map_err(storage)
 }
 
-/// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside `conn`'s write
-/// transaction: their time, actor, principal and action, and their subjects. Returns how many.
+/// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
+/// `conn`'s write transaction: their time, actor, principal and action, and their subjects.
+/// Returns how many.
 pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(PENDING)
         .fetch_all(&mut *conn)

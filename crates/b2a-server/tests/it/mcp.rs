@@ -6,16 +6,24 @@ use axum::http::StatusCode;
 use b2a_model::{Capability, Role};
 use serde_json::{Value, json};
 
-use crate::support::{PUBLIC_URL, TestApp};
+use crate::support::{PUBLIC_URL, TestApp, TestResponse};
 
 /// Headers of a stateless (2026-07-28) request for `method`.
-fn stateless(method: &str) -> Vec<(&'static str, String)> {
+fn stateless(method: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![
-        ("host", "b2a.test".into()),
-        ("accept", "application/json, text/event-stream".into()),
-        ("mcp-protocol-version", "2026-07-28".into()),
-        ("mcp-method", method.into()),
+        ("host", "b2a.test"),
+        ("accept", "application/json, text/event-stream"),
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", method),
     ]
+}
+
+/// The `WWW-Authenticate` challenge of a response.
+fn challenge_of(resp: &TestResponse) -> String {
+    resp.headers["www-authenticate"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned()
 }
 
 /// A stateless JSON-RPC request's body.
@@ -29,7 +37,6 @@ fn message(method: &str) -> String {
 /// The names `tools/list` gives the holder of `token`.
 async fn listed(app: &TestApp, token: &str) -> Vec<String> {
     let headers = stateless("tools/list");
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let resp = app
         .post("/mcp", Some(token), &headers, &message("tools/list"))
         .await;
@@ -57,10 +64,7 @@ async fn a_request_without_a_valid_token_is_pointed_at_the_resource_metadata() {
     let app = TestApp::demo().await;
     let metadata = format!("{PUBLIC_URL}/.well-known/oauth-protected-resource");
     let missing = app.post("/mcp", None, &[], &message("tools/list")).await;
-    let challenge = missing.headers["www-authenticate"]
-        .to_str()
-        .expect("ASCII")
-        .to_owned();
+    let challenge = challenge_of(&missing);
     missing.problem(StatusCode::UNAUTHORIZED, "missing_token");
     assert!(
         challenge.starts_with("Bearer ")
@@ -75,10 +79,7 @@ async fn a_request_without_a_valid_token_is_pointed_at_the_resource_metadata() {
     let bad = app
         .post("/mcp", Some("not.a.token"), &[], &message("tools/list"))
         .await;
-    let challenge = bad.headers["www-authenticate"]
-        .to_str()
-        .expect("ASCII")
-        .to_owned();
+    let challenge = challenge_of(&bad);
     bad.problem(StatusCode::UNAUTHORIZED, "token_malformed");
     assert!(
         challenge.contains(r#"error="invalid_token""#),
@@ -107,8 +108,7 @@ async fn a_page_of_another_origin_is_refused() {
         .await
         .problem(StatusCode::FORBIDDEN, "origin_not_allowed");
     assert_eq!(p["pointer"], "Origin");
-    let headers = stateless("tools/list");
-    let mut own: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let mut own = stateless("tools/list");
     own.push(("origin", PUBLIC_URL));
     let resp = app
         .post("/mcp", Some(&token), &own, &message("tools/list"))
