@@ -3,7 +3,8 @@
 //! signed checkpoint — a bundle `b2a audit verify-bundle` checks alone.
 //!
 //! Proofs are computed from the perfect nodes the ledger stores (`b2a_audit::merkle`): each
-//! proof reads the few nodes it needs in one query.
+//! proof reads the few nodes it needs in one query (the ledger stores the nodes of the newest
+//! entries first when some are missing).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -135,10 +136,10 @@ impl AuditLog {
         }
     }
 
-    /// Indexes what auditors filter by for the entries appended since the last tick, every
-    /// `every`, for as long as the task runs: the order's own transaction writes only what the
-    /// tree needs, and a filtered read then has little left to catch up. A failure is logged and
-    /// tried again at the next tick.
+    /// Indexes the entries appended since the last tick — the tree's nodes and what auditors
+    /// filter by —, every `every`, for as long as the task runs: the order's own transaction
+    /// writes only the entry, its leaf and the frontier, and a filtered read or a proof then has
+    /// little left to catch up. A failure is logged and tried again at the next tick.
     pub async fn index_every(self: Arc<Self>, every: std::time::Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

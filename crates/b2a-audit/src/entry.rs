@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::merkle::{Frontier, Hash, NodeId, leaf_hash};
+use crate::merkle::{Frontier, Hash, leaf_hash};
 
 /// What happened, before it has a place in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,8 +66,8 @@ pub struct Appended {
     pub entry: Entry,
     /// Its canonical JSON (the bytes of its leaf), as stored and exported.
     pub canonical: String,
-    /// The perfect nodes of the tree its leaf completed, the leaf first.
-    pub nodes: Vec<(NodeId, Hash)>,
+    /// Its leaf hash, recorded with it.
+    pub leaf: Hash,
 }
 
 /// Appends `record` to the log whose tree's right edge is `log`, which moves past it.
@@ -77,11 +77,12 @@ pub fn append(log: &mut Frontier, record: Record) -> Appended {
         record,
     };
     let canonical = canonical_text(&entry);
-    let nodes = log.push(leaf_hash(canonical.as_bytes()));
+    let leaf = leaf_hash(canonical.as_bytes());
+    log.push(leaf);
     Appended {
         entry,
         canonical,
-        nodes,
+        leaf,
     }
 }
 
@@ -154,13 +155,9 @@ mod tests {
         let second = append(&mut log, entry().record);
         assert_eq!((first.entry.seq, second.entry.seq), (0, 1));
         assert_eq!(first.canonical.as_bytes(), first.entry.canonical());
-        assert_eq!(
-            first.nodes,
-            vec![(NodeId { level: 0, index: 0 }, first.entry.leaf())]
-        );
+        assert_eq!(first.leaf, first.entry.leaf());
+        assert_eq!(second.leaf, second.entry.leaf());
         // The second leaf completes the node over both.
-        assert_eq!(second.nodes.len(), 2);
-        assert_eq!(second.nodes[1].1, log.root());
         assert_eq!(
             log.root(),
             crate::merkle::node_hash(&first.entry.leaf(), &second.entry.leaf())

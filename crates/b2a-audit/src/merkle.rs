@@ -317,6 +317,12 @@ impl Frontier {
         nodes.fold(*last, |acc, left| node_hash(left, &acc))
     }
 
+    /// The frontier of a tree of `size` leaves from its perfect nodes, largest first (those of
+    /// [`range_nodes`]`(0, size)`); `None` when their number is not the frontier's.
+    pub fn from_nodes(size: u64, nodes: Vec<Hash>) -> Option<Self> {
+        (nodes.len() == size.count_ones() as usize).then_some(Self { size, nodes })
+    }
+
     /// The frontier as bytes: the size (8 bytes, big-endian) then each node's hash.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + 32 * self.nodes.len());
@@ -330,15 +336,14 @@ impl Frontier {
     /// A frontier read back from [`Self::to_bytes`]; `None` when the bytes cannot be one.
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
         let (size, rest) = bytes.split_first_chunk::<8>()?;
-        let size = u64::from_be_bytes(*size);
-        if rest.len() % 32 != 0 || rest.len() / 32 != size.count_ones() as usize {
+        if rest.len() % 32 != 0 {
             return None;
         }
         let nodes = rest
             .chunks_exact(32)
             .map(|c| <Hash>::try_from(c).ok())
             .collect::<Option<Vec<_>>>()?;
-        Some(Self { size, nodes })
+        Self::from_nodes(u64::from_be_bytes(*size), nodes)
     }
 }
 

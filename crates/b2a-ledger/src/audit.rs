@@ -1,10 +1,13 @@
 //! What the ledger keeps of the audit log besides each entry: the Merkle tree's nodes and
 //! frontier (RFC 9162), the signed checkpoints, and the queries auditors filter entries with.
 
-use b2a_audit::merkle::Frontier;
+use std::collections::HashMap;
+
+use b2a_audit::merkle::{Frontier, Hash, NodeId, leaf_hash, range_nodes};
 use time::OffsetDateTime;
 
 use crate::LedgerError;
+use crate::codec::corrupt;
 
 /// One stored entry: its place and its canonical JSON, exactly the bytes of its leaf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +24,7 @@ pub struct AuditHead {
     /// Number of entries.
     pub size: u64,
     /// RFC 9162 root hash of the tree of every entry.
-    pub root: b2a_audit::merkle::Hash,
+    pub root: Hash,
 }
 
 impl AuditHead {
@@ -148,7 +151,7 @@ pub(crate) const INDEX_BATCH: usize = 4096;
 
 /// The entries not indexed yet (the first [`INDEX_BATCH`] of them), in both SQL dialects: the
 /// index holds a prefix of the log, as appends commit in sequence order.
-pub(crate) const PENDING: &str = "SELECT seq, body FROM audit_entries
+pub(crate) const PENDING: &str = "SELECT seq, body, leaf FROM audit_entries
      WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index) ORDER BY seq LIMIT 4096";
 
 /// Whether some entry is not indexed yet.
@@ -189,16 +192,69 @@ pub(crate) struct Facets {
     pub subjects: Vec<String>,
 }
 
-/// The facets of the stored entries `rows` (sequence number, body).
-pub(crate) fn facets(rows: Vec<(i64, String)>) -> Result<Vec<Facets>, LedgerError> {
-    rows.into_iter()
-        .map(|(seq, body)| {
-            Ok(Facets {
-                seq,
-                ..crate::codec::decode(&body)?
+/// A pending entry as [`PENDING`] reads it: its sequence number, its bytes and the leaf hash
+/// recorded with them.
+pub(crate) type PendingRow = (i64, String, Option<Vec<u8>>);
+
+/// What indexing pending entries writes: what auditors filter each by, and the perfect nodes
+/// of the tree their recorded leaves complete (each leaf among them), for proofs.
+pub(crate) struct Indexed {
+    pub facets: Vec<Facets>,
+    pub nodes: Vec<(NodeId, Hash)>,
+}
+
+/// The nodes to read before indexing the entries from `rows`' first on: the frontier of the
+/// tree of the entries before it, all of them indexed, so stored.
+pub(crate) fn edge_before(rows: &[PendingRow]) -> Vec<NodeId> {
+    let start = rows.first().map_or(0, |(seq, ..)| *seq);
+    range_nodes(0, u64::try_from(start).unwrap_or_default())
+}
+
+/// Indexes `rows` (consecutive, from the first pending entry on) over the tree's edge before
+/// them (`stored`: the nodes of [`edge_before`]).
+pub(crate) fn index(
+    rows: Vec<PendingRow>,
+    stored: &HashMap<NodeId, Hash>,
+) -> Result<Indexed, LedgerError> {
+    let edge = edge_before(&rows)
+        .into_iter()
+        .map(|id| {
+            stored.get(&id).copied().ok_or_else(|| {
+                LedgerError::Corrupt(format!(
+                    "the audit tree's node at level {} index {} is missing",
+                    id.level, id.index
+                ))
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let start = rows.first().map_or(0, |(seq, ..)| *seq);
+    let mut log = Frontier::from_nodes(u64::try_from(start).map_err(corrupt)?, edge)
+        .ok_or_else(|| LedgerError::Corrupt("the audit tree's edge does not add up".into()))?;
+    let mut indexed = Indexed {
+        facets: Vec::with_capacity(rows.len()),
+        nodes: Vec::with_capacity(2 * rows.len()),
+    };
+    for (seq, body, leaf) in rows {
+        if u64::try_from(seq).ok() != Some(log.size()) {
+            return Err(LedgerError::Corrupt(format!(
+                "audit entry {} is missing",
+                log.size()
+            )));
+        }
+        let leaf = match leaf {
+            Some(recorded) => Hash::try_from(recorded).map_err(|_| {
+                LedgerError::Corrupt(format!("audit entry {seq}'s leaf hash is not 32 bytes"))
+            })?,
+            // Appended before leaves were recorded, and not indexed then (migration 6).
+            None => leaf_hash(body.as_bytes()),
+        };
+        indexed.nodes.extend(log.push(leaf));
+        indexed.facets.push(Facets {
+            seq,
+            ..crate::codec::decode(&body)?
+        });
+    }
+    Ok(indexed)
 }
 
 /// An entry of the hash chain the Merkle log replaced (a row of `audit_log`: time, actor,
@@ -242,19 +298,14 @@ pub(crate) fn checkpoints(
 /// An entry's row: its sequence number and body.
 pub(crate) fn stored_entry(seq: i64, body: String) -> Result<StoredEntry, LedgerError> {
     Ok(StoredEntry {
-        seq: u64::try_from(seq).map_err(crate::codec::corrupt)?,
+        seq: u64::try_from(seq).map_err(corrupt)?,
         body,
     })
 }
 
 /// A node's row: its level, index and hash.
-pub(crate) fn node_row(
-    level: i64,
-    index: i64,
-    hash: &[u8],
-) -> Result<(b2a_audit::merkle::NodeId, b2a_audit::merkle::Hash), LedgerError> {
-    use crate::codec::corrupt;
-    let id = b2a_audit::merkle::NodeId {
+pub(crate) fn node_row(level: i64, index: i64, hash: &[u8]) -> Result<(NodeId, Hash), LedgerError> {
+    let id = NodeId {
         level: u8::try_from(level).map_err(corrupt)?,
         index: u64::try_from(index).map_err(corrupt)?,
     };

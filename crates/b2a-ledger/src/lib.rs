@@ -411,15 +411,18 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// sees every committed entry.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError>;
 
-    /// Indexes what auditors filter by (time, actor, principal, action, subjects) for the
-    /// entries appended since the last indexing, in transactions of its own, never in the
-    /// transaction of the write an entry records. Returns how many it indexed.
+    /// Indexes the entries appended since the last indexing, in transactions of its own, never
+    /// in the transaction of the write an entry records: the tree's perfect nodes their recorded
+    /// leaves complete (what proofs are made of), and what auditors filter by (time, actor,
+    /// principal, action, subjects). Returns how many it indexed.
     async fn index_audit(&self) -> Result<u64, LedgerError>;
 
     /// The audit log's size and root, as committed.
     async fn audit_head(&self) -> Result<AuditHead, LedgerError>;
 
-    /// The perfect nodes `ids` of the audit log's tree that exist (the rest are beyond it).
+    /// The perfect nodes `ids` of the audit log's tree that exist (the rest are beyond it). The
+    /// nodes are stored as entries are indexed ([`Ledger::index_audit`]): when some are missing,
+    /// the pending entries are indexed first.
     async fn audit_nodes(
         &self,
         ids: &[NodeId],

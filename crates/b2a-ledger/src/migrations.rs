@@ -34,6 +34,11 @@ const SQLITE: &[Step] = &[
         "audit index",
         include_str!("../migrations/sqlite/0005_audit_index.sql"),
     ),
+    (
+        6,
+        "audit leaves",
+        include_str!("../migrations/sqlite/0006_audit_leaves.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
@@ -71,6 +76,11 @@ const POSTGRES: &[Step] = &[
         7,
         "audit index",
         include_str!("../migrations/postgres/0007_audit_index.sql"),
+    ),
+    (
+        8,
+        "audit leaves",
+        include_str!("../migrations/postgres/0008_audit_leaves.sql"),
     ),
 ];
 

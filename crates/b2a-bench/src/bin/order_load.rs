@@ -13,6 +13,12 @@
 //! agent was told, even if the gateway dies mid-run. It prints the orders per second of the
 //! placing phase; a refused connection ends its client quietly (the gateway was killed).
 //!
+//! With `ORDER_LOAD_GATEWAY_PID` set to the gateway's process id (on the same Linux machine),
+//! `run` also prints what the placing phase cost the gateway per order: its CPU time (user and
+//! system) and the bytes it wrote to storage (`/proc/PID/stat`, `/proc/PID/io`), counted from
+//! when the gateway is idle after the quotes were prepared (2 s later) until it is idle again
+//! after the last order (3 s later: background work such as the audit indexer's included).
+//!
 //! `check` reads ACKS_FILE and asks the gateway: every acknowledged order exists, with its total;
 //! replaying each key with its body returns that same order (`Idempotent-Replayed`), never a
 //! second one; the token's spend equals the sum of its orders' totals. It prints what it found
@@ -153,6 +159,14 @@ async fn place(
             .append(true)
             .open(acks)?,
     ));
+    let gateway = std::env::var("ORDER_LOAD_GATEWAY_PID").ok();
+    let before = match &gateway {
+        Some(pid) => {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            Some(ProcessCost::of(pid)?)
+        }
+        None => None,
+    };
     let run = format!("{:x}", std::process::id());
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -203,7 +217,47 @@ async fn place(
         "placed {placed} orders in {secs:.2} s with {concurrency} clients: {:.0} orders/s",
         placed as f64 / secs
     );
+    if let (Some(pid), Some(before)) = (&gateway, before) {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let after = ProcessCost::of(pid)?;
+        let per_order = |a: u64, b: u64| a.saturating_sub(b) as f64 / placed.max(1) as f64;
+        println!(
+            "gateway per order: {:.0} us CPU, {:.0} bytes written",
+            per_order(after.cpu_us, before.cpu_us),
+            per_order(after.written, before.written)
+        );
+    }
     Ok(())
+}
+
+/// What a process has cost so far: CPU time (user and system, µs) and bytes written to storage.
+#[derive(Clone, Copy)]
+struct ProcessCost {
+    cpu_us: u64,
+    written: u64,
+}
+
+impl ProcessCost {
+    /// Read from `/proc/PID/stat` (fields 14 and 15, in clock ticks of 1/100 s on Linux) and
+    /// `/proc/PID/io` (`write_bytes`).
+    fn of(pid: &str) -> Result<Self, Error> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // The fields after the command name, which is in parentheses: state is field 3.
+        let after_name = stat.rsplit_once(')').ok_or("unreadable stat")?.1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = |i: usize| -> Result<u64, Error> {
+            Ok(fields.get(i).ok_or("short stat")?.parse::<u64>()?)
+        };
+        let cpu_us = (ticks(11)? + ticks(12)?) * 10_000;
+        let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
+        let written = io
+            .lines()
+            .find_map(|l| l.strip_prefix("write_bytes:"))
+            .ok_or("no write_bytes")?
+            .trim()
+            .parse()?;
+        Ok(Self { cpu_us, written })
+    }
 }
 
 async fn check(client: Arc<Client>, acks: &str) -> Result<bool, Error> {

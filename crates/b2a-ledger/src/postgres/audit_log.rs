@@ -1,7 +1,7 @@
 //! The audit log's tables (`audit_entries`, `audit_nodes`, the frontier on `audit_head`,
-//! `audit_checkpoints`, migration 5; `audit_index`, `audit_subjects`, migration 7): appends,
-//! inside the transaction of the write they record; the index of what auditors filter by, after
-//! the fact; the auditor's reads.
+//! `audit_checkpoints`, migration 5; `audit_index`, `audit_subjects`, migration 7; the entries'
+//! recorded leaves, migration 8): appends, inside the transaction of the write they record; the
+//! tree's nodes and the index of what auditors filter by, after the fact; the auditor's reads.
 //!
 //! Appends are serialized by the one row of `audit_head`, locked by the statement that reads the
 //! frontier on it (a row locked after waiting is read in its newest version), as late in its
@@ -19,32 +19,30 @@ use time::OffsetDateTime;
 use super::{Fail, column, db, storage};
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, StoredEntry,
-    carried_over, checkpoints, entries_query, facets, frontier, node_row, stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, Indexed, LATEST_CHECKPOINT, PENDING, PendingRow,
+    StoredEntry, carried_over, checkpoints, edge_before, entries_query, frontier, index, node_row,
+    stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
-/// by [`bind_appended`] to `$1`..`$6`: the entries' sequence numbers and bytes (`$1`, `$2`), the
-/// nodes they completed (`$3`..`$5`) and the frontier they leave (`$6`). What auditors filter by
-/// is indexed later ([`index_batch`]).
+/// by [`bind_appended`] to `$1`..`$4`: the entries' sequence numbers, bytes and leaf hashes
+/// (`$1`..`$3`) and the frontier they leave (`$4`). The tree's nodes and what auditors filter by
+/// are written later ([`index_batch`]).
 macro_rules! store_entries_ctes {
     () => {
         "stored_entries AS (
-             INSERT INTO audit_entries (seq, body)
-             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[])),
-         stored_nodes AS (
-             INSERT INTO audit_nodes (level, idx, hash)
-             SELECT * FROM unnest($3::SMALLINT[], $4::BIGINT[], $5::BYTEA[])),
+             INSERT INTO audit_entries (seq, body, leaf)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BYTEA[])),
          moved_frontier AS (
-             UPDATE audit_head SET frontier = $6 WHERE cardinality($1) > 0)"
+             UPDATE audit_head SET frontier = $4 WHERE cardinality($1) > 0)"
     };
 }
 pub(super) use store_entries_ctes;
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$6` of `query`
+/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$4` of `query`
 /// ([`store_entries_ctes`]), first of its parameters.
 pub(super) fn bind_appended<'q>(
     query: PgQuery<'q>,
@@ -55,20 +53,10 @@ pub(super) fn bind_appended<'q>(
         .iter()
         .map(|a| i64::try_from(a.entry.seq).map_err(corrupt))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut levels: Vec<i16> = Vec::new();
-    let mut indexes: Vec<i64> = Vec::new();
-    let mut hashes: Vec<&[u8]> = Vec::new();
-    for (id, hash) in appended.iter().flat_map(|a| &a.nodes) {
-        levels.push(i16::from(id.level));
-        indexes.push(i64::try_from(id.index).map_err(corrupt)?);
-        hashes.push(hash);
-    }
     Ok(query
         .bind(seqs)
         .bind(column(appended, |a| a.canonical.as_str()))
-        .bind(levels)
-        .bind(indexes)
-        .bind(hashes)
+        .bind(column(appended, |a| a.leaf.as_slice()))
         .bind(log.to_bytes()))
 }
 
@@ -81,7 +69,8 @@ pub(super) async fn any_pending(pool: &PgPool) -> Result<bool, LedgerError> {
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
-/// `conn`'s transaction: their time, actor, principal and action, and their subjects. Indexers
+/// `conn`'s transaction: the tree's nodes their leaves complete; their time, actor, principal
+/// and action, and their subjects. Indexers
 /// racing (replicas, a read catching up) take turns on the index's lock, which readers and
 /// appends never wait for, so each entry is indexed (and counted) once. Returns how many.
 pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, LedgerError> {
@@ -89,19 +78,28 @@ pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, Ledger
         .execute(&mut *conn)
         .await
         .map_err(storage)?;
-    let rows: Vec<(i64, String)> = sqlx::query_as(PENDING)
+    let rows: Vec<PendingRow> = sqlx::query_as(PENDING)
         .fetch_all(&mut *conn)
         .await
         .map_err(storage)?;
-    let facets = facets(rows)?;
+    let edge = nodes(&mut *conn, &edge_before(&rows)).await?;
+    let Indexed { facets, nodes } = index(rows, &edge)?;
     let (subjects, subject_seqs): (Vec<&str>, Vec<i64>) = facets
         .iter()
         .flat_map(|f| f.subjects.iter().map(|s| (s.as_str(), f.seq)))
         .unzip();
+    let node_indexes = nodes
+        .iter()
+        .map(|(id, _)| i64::try_from(id.index).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
     sqlx::query(
         "WITH indexed AS (
              INSERT INTO audit_index (seq, at, actor, principal, action)
              SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[])
+             ON CONFLICT DO NOTHING),
+         tree AS (
+             INSERT INTO audit_nodes (level, idx, hash)
+             SELECT * FROM unnest($8::SMALLINT[], $9::BIGINT[], $10::BYTEA[])
              ON CONFLICT DO NOTHING)
          INSERT INTO audit_subjects (subject, seq)
          SELECT * FROM unnest($6::TEXT[], $7::BIGINT[]) ON CONFLICT DO NOTHING",
@@ -113,6 +111,9 @@ pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, Ledger
     .bind(column(&facets, |f| f.action.as_str()))
     .bind(subjects)
     .bind(subject_seqs)
+    .bind(column(&nodes, |(id, _)| i16::from(id.level)))
+    .bind(node_indexes)
+    .bind(column(&nodes, |(_, hash)| hash.as_slice()))
     .execute(conn)
     .await
     .map_err(storage)?;
@@ -222,7 +223,7 @@ pub(super) async fn entries(
 
 /// The stored nodes among `ids`.
 pub(super) async fn nodes(
-    pool: &PgPool,
+    conn: impl sqlx::PgExecutor<'_>,
     ids: &[NodeId],
 ) -> Result<HashMap<NodeId, Hash>, LedgerError> {
     let levels: Vec<i16> = ids.iter().map(|id| i16::from(id.level)).collect();
@@ -236,7 +237,7 @@ pub(super) async fn nodes(
     )
     .bind(levels)
     .bind(indexes)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
     .map_err(storage)?;
     rows.into_iter()

@@ -374,12 +374,12 @@ async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fai
 }
 
 /// The third trip: everything the placed orders write, in one statement, each table's rows as
-/// arrays. Parameters: `$1`..`$6` the audit entries and the frontier ([`store_entries_ctes`]); the orders' ids,
-/// agents, quotes, principals, statuses, bodies, times and vault references (`$7`..`$14`);
-/// their first events' actors and reasons (`$15`, `$16`); the vault's references, principals,
-/// details and times (`$17`..`$20`); the units taken per SKU (`$21`, `$22`); the demand per SKU
-/// and hour (`$23`..`$25`); the spend per grant and order (`$26`..`$29`); the keys' endpoint,
-/// keys and fingerprints (`$30`..`$32`, with the orders' agents, ids and times).
+/// arrays. Parameters: `$1`..`$4` the audit entries and the frontier ([`store_entries_ctes`]); the orders' ids,
+/// agents, quotes, principals, statuses, bodies, times and vault references (`$5`..`$12`);
+/// their first events' actors and reasons (`$13`, `$14`); the vault's references, principals,
+/// details and times (`$15`..`$18`); the units taken per SKU (`$19`, `$20`); the demand per SKU
+/// and hour (`$21`..`$23`); the spend per grant and order (`$24`..`$27`); the keys' endpoint,
+/// keys and fingerprints (`$28`..`$30`, with the orders' agents, ids and times).
 const WRITES: &str = concat!(
     "WITH ",
     store_entries_ctes!(),
@@ -387,33 +387,33 @@ const WRITES: &str = concat!(
     stored_details AS (
         INSERT INTO vault (ref, principal, purpose, body, created_at)
         SELECT r, p, 'fulfilment', b, t
-        FROM unnest($17::TEXT[], $18::TEXT[], $19::TEXT[], $20::BIGINT[]) AS v (r, p, b, t)),
+        FROM unnest($15::TEXT[], $16::TEXT[], $17::TEXT[], $18::BIGINT[]) AS v (r, p, b, t)),
     stored_orders AS (
         INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at,
                             fulfilment_ref)
-        SELECT * FROM unnest($7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[],
-                             $12::TEXT[], $13::BIGINT[], $14::TEXT[])),
+        SELECT * FROM unnest($5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[],
+                             $10::TEXT[], $11::BIGINT[], $12::TEXT[])),
     linked_quotes AS (
-        UPDATE quotes q SET order_id = o.id FROM unnest($7::TEXT[], $9::TEXT[]) AS o (id, quote)
+        UPDATE quotes q SET order_id = o.id FROM unnest($5::TEXT[], $7::TEXT[]) AS o (id, quote)
         WHERE q.id = o.quote),
     first_events AS (
         INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
         SELECT id, 1, status, NULL, actor, reason, at
-        FROM unnest($7::TEXT[], $11::TEXT[], $15::TEXT[], $16::TEXT[], $13::BIGINT[])
+        FROM unnest($5::TEXT[], $9::TEXT[], $13::TEXT[], $14::TEXT[], $11::BIGINT[])
              AS e (id, status, actor, reason, at)),
     taken_stock AS (
         UPDATE stock s SET on_hand = s.on_hand - l.units
-        FROM unnest($21::TEXT[], $22::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
+        FROM unnest($19::TEXT[], $20::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
     demand AS (
         INSERT INTO sku_activity AS a (sku, hour, quantity)
-        SELECT * FROM unnest($23::TEXT[], $24::BIGINT[], $25::BIGINT[])
+        SELECT * FROM unnest($21::TEXT[], $22::BIGINT[], $23::BIGINT[])
         ON CONFLICT (sku, hour) DO UPDATE SET quantity = a.quantity + excluded.quantity),
     spend AS (
         INSERT INTO grant_spend (jti, order_id, amount, at)
-        SELECT * FROM unnest($26::TEXT[], $27::TEXT[], $28::BIGINT[], $29::BIGINT[]))
+        SELECT * FROM unnest($24::TEXT[], $25::TEXT[], $26::BIGINT[], $27::BIGINT[]))
 INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-SELECT agent, $30, key, fingerprint, id, at
-FROM unnest($8::TEXT[], $31::TEXT[], $32::TEXT[], $7::TEXT[], $13::BIGINT[])
+SELECT agent, $28, key, fingerprint, id, at
+FROM unnest($6::TEXT[], $29::TEXT[], $30::TEXT[], $5::TEXT[], $11::BIGINT[])
      AS k (agent, key, fingerprint, id, at)"
 );
 

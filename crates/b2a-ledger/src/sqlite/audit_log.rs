@@ -1,7 +1,7 @@
 //! The audit log's tables (`audit_entries`, `audit_nodes`, `audit_tree`, `audit_checkpoints`,
-//! migration 3; `audit_index`, `audit_subjects`, migration 5): appends, inside the transaction of
-//! the write they record; the index of what auditors filter by, after the fact; the auditor's
-//! reads.
+//! migration 3; `audit_index`, `audit_subjects`, migration 5; the entries' recorded leaves,
+//! migration 6): appends, inside the transaction of the write they record; the tree's nodes and
+//! the index of what auditors filter by, after the fact; the auditor's reads.
 
 use std::collections::HashMap;
 
@@ -15,8 +15,8 @@ use super::script::Script;
 use super::storage;
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, StoredEntry,
-    carried_over, checkpoints, entries_query, facets, frontier, node_row, stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, PendingRow, StoredEntry,
+    carried_over, checkpoints, edge_before, entries_query, frontier, index, node_row, stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
@@ -57,36 +57,26 @@ pub(super) async fn append_all(
 }
 
 /// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they
-/// leave: the entries' bytes and the nodes they completed, each table's rows as one JSON array.
-/// What auditors filter by is indexed later ([`index_batch`]).
+/// leave: each entry's bytes and leaf hash, the rows as one JSON array. The tree's nodes and
+/// what auditors filter by are written later ([`index_batch`]).
 pub(super) fn add_appended(
     script: &mut Script,
     appended: &[Appended],
     log: &Frontier,
 ) -> Result<(), LedgerError> {
-    let mut entries = Vec::with_capacity(appended.len());
-    let mut nodes = Vec::new();
-    for a in appended {
-        entries.push((
-            i64::try_from(a.entry.seq).map_err(corrupt)?,
-            a.canonical.as_str(),
-        ));
-        for (id, hash) in &a.nodes {
-            let index = i64::try_from(id.index).map_err(corrupt)?;
-            nodes.push((id.level, index, hex::encode(hash)));
-        }
-    }
+    let entries = appended
+        .iter()
+        .map(|a| {
+            let seq = i64::try_from(a.entry.seq).map_err(corrupt)?;
+            Ok((seq, a.canonical.as_str(), hex::encode(a.leaf)))
+        })
+        .collect::<Result<Vec<_>, LedgerError>>()?;
     script
         .statement(
-            "INSERT INTO audit_entries (seq, body)
-             SELECT value ->> 0, value ->> 1 FROM json_each(?)",
-        )
-        .bind(encode(&entries)?)
-        .statement(
-            "INSERT INTO audit_nodes (level, idx, hash)
+            "INSERT INTO audit_entries (seq, body, leaf)
              SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?)",
         )
-        .bind(encode(&nodes)?)
+        .bind(encode(&entries)?)
         .statement("UPDATE audit_tree SET frontier = ?")
         .bind(log.to_bytes());
     Ok(())
@@ -101,28 +91,43 @@ pub(super) async fn any_pending(conn: &mut SqliteConnection) -> Result<bool, Led
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
-/// `conn`'s write transaction: their time, actor, principal and action, and their subjects.
-/// Returns how many.
+/// `conn`'s write transaction: the tree's nodes their leaves complete; their time, actor,
+/// principal and action, and their subjects. Returns how many.
 pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(PENDING)
+    let rows: Vec<PendingRow> = sqlx::query_as(PENDING)
         .fetch_all(&mut *conn)
         .await
         .map_err(storage)?;
-    let facets = facets(rows)?;
-    let mut index = Vec::with_capacity(facets.len());
+    let edge = nodes(&mut *conn, &edge_before(&rows)).await?;
+    let indexed = index(rows, &edge)?;
+    let mut facets = Vec::with_capacity(indexed.facets.len());
     let mut subjects = Vec::new();
-    for f in &facets {
-        index.push((f.seq, &f.at, &f.actor, &f.principal, &f.action));
+    for f in &indexed.facets {
+        facets.push((f.seq, &f.at, &f.actor, &f.principal, &f.action));
         subjects.extend(f.subjects.iter().map(|s| (s, f.seq)));
     }
+    let tree = indexed
+        .nodes
+        .iter()
+        .map(|(id, hash)| {
+            let index = i64::try_from(id.index).map_err(corrupt)?;
+            Ok((id.level, index, hex::encode(hash)))
+        })
+        .collect::<Result<Vec<_>, LedgerError>>()?;
     let mut script = Script::default();
     script
+        .statement(
+            "INSERT INTO audit_nodes (level, idx, hash)
+             SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) WHERE true
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(encode(&tree)?)
         .statement(
             "INSERT INTO audit_index (seq, at, actor, principal, action)
              SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
              FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
         )
-        .bind(encode(&index)?)
+        .bind(encode(&facets)?)
         .statement(
             "INSERT INTO audit_subjects (subject, seq)
              SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
@@ -130,7 +135,7 @@ pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, Le
         )
         .bind(encode(&subjects)?);
     script.run(conn).await?;
-    Ok(facets.len())
+    Ok(indexed.facets.len())
 }
 
 /// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in

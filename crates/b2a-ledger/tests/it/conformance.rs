@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use b2a_audit::entry::Entry;
+use b2a_audit::merkle::{MemoryTree, leaf_hash};
 use b2a_ledger::{AgentStatus, AuditQuery, GrantRecord, Ledger, LedgerError, PlaceOrder, Placed};
 use b2a_model::{Currency, Limits, Money, OrderId, OrderStatus, Principal, QuoteId};
 use time::{Duration, OffsetDateTime};
@@ -17,10 +18,10 @@ use tokio::sync::Barrier;
 use tokio::task::JoinHandle;
 
 use crate::fixtures::{
-    ORDER_JTI, QUOTE_JTI, Snapshot, actions, agent, audit_log, child, cli, create, eur, eur_limits,
-    expires, grant, issue, now, on_hand, operator, order_cmd, order_under, page, parsed, quote,
-    quote_at, record, refused, register, registration, revoke, seed, set_status, sku, usage,
-    valid_at, verified_audit_log,
+    ORDER_JTI, QUOTE_JTI, Snapshot, actions, agent, assert_proofs, audit_log, child, cli, create,
+    eur, eur_limits, expires, grant, issue, now, on_hand, operator, order_cmd, order_under, page,
+    parsed, quote, quote_at, record, refused, register, registration, revoke, seed, set_status,
+    sku, stored_audit_log, usage, valid_at, verified_audit_log,
 };
 
 mod offers;
@@ -241,8 +242,9 @@ pub(crate) async fn place_order_confirms_and_moves_stock(ledger: &dyn Ledger) {
     assert_eq!(placed.payload["agent_initiated"], true);
 }
 
-/// The index of what auditors filter by catches up with the head in batches, however far
-/// behind it is: a filtered read sees every committed entry, and indexing again finds nothing.
+/// The index of what auditors filter by and the tree's nodes catch up with the head in
+/// batches, however far behind they are: a filtered read sees every committed entry, proofs
+/// across a batch's boundary are the tree's, and indexing again finds nothing.
 pub(crate) async fn the_audit_index_catches_up_in_batches(ledger: &dyn Ledger) {
     const ENTRIES: usize = 5000;
     let records = (0..ENTRIES)
@@ -278,6 +280,15 @@ pub(crate) async fn the_audit_index_catches_up_in_batches(ledger: &dyn Ledger) {
         0,
         "nothing left"
     );
+    let mut tree = MemoryTree::new();
+    for entry in stored_audit_log(ledger).await {
+        tree.push(leaf_hash(entry.body.as_bytes()));
+    }
+    assert_eq!(ledger.audit_head().await.expect("head").root, tree.root());
+    // The ledger indexes 4096 entries per transaction.
+    let boundary = 4096;
+    let around = [0, boundary - 2, boundary - 1, boundary, boundary + 1];
+    assert_proofs(ledger, &tree, around.into_iter().chain([tree.size() - 1])).await;
 
     ledger
         .append_audit(record("operator:late", "late"))
