@@ -203,11 +203,15 @@ pub(crate) struct Indexed {
     pub nodes: Vec<(NodeId, Hash)>,
 }
 
+/// The sequence number of the first of `rows` (0 when there is none).
+fn first_seq(rows: &[PendingRow]) -> Result<u64, LedgerError> {
+    u64::try_from(rows.first().map_or(0, |(seq, ..)| *seq)).map_err(corrupt)
+}
+
 /// The nodes to read before indexing the entries from `rows`' first on: the frontier of the
 /// tree of the entries before it, all of them indexed, so stored.
 pub(crate) fn edge_before(rows: &[PendingRow]) -> Vec<NodeId> {
-    let start = rows.first().map_or(0, |(seq, ..)| *seq);
-    range_nodes(0, u64::try_from(start).unwrap_or_default())
+    range_nodes(0, first_seq(rows).unwrap_or_default())
 }
 
 /// Indexes `rows` (consecutive, from the first pending entry on) over the tree's edge before
@@ -227,8 +231,7 @@ pub(crate) fn index(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let start = rows.first().map_or(0, |(seq, ..)| *seq);
-    let mut log = Frontier::from_nodes(u64::try_from(start).map_err(corrupt)?, edge)
+    let mut log = Frontier::from_nodes(first_seq(&rows)?, edge)
         .ok_or_else(|| LedgerError::Corrupt("the audit tree's edge does not add up".into()))?;
     let mut indexed = Indexed {
         facets: Vec::with_capacity(rows.len()),

@@ -70,9 +70,9 @@ pub(super) async fn any_pending(pool: &PgPool) -> Result<bool, LedgerError> {
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
 /// `conn`'s transaction: the tree's nodes their leaves complete; their time, actor, principal
-/// and action, and their subjects. Indexers
-/// racing (replicas, a read catching up) take turns on the index's lock, which readers and
-/// appends never wait for, so each entry is indexed (and counted) once. Returns how many.
+/// and action, and their subjects. Indexers racing (replicas, a read catching up) take turns on
+/// the index's lock, which readers and appends never wait for, so each entry is indexed (and
+/// counted) once. Returns how many.
 pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, LedgerError> {
     sqlx::query("LOCK TABLE audit_index IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *conn)
