@@ -57,26 +57,38 @@ pub(super) async fn append_all(
 }
 
 /// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they
-/// leave: each entry's bytes and leaf hash, the rows as one JSON array. The tree's nodes and
-/// what auditors filter by are written later ([`index_batch`]).
+/// leave: each entry's bytes and leaf hash. The tree's nodes and what auditors filter by are
+/// written later ([`index_batch`]).
+///
+/// The entries' bytes are bound as they are, one after the other in one blob, each cut out by
+/// its place in it (inside a JSON array, as the other rows are bound, every quote of an entry
+/// would be escaped, then parsed and unescaped again by SQLite); their leaves likewise, 32 bytes
+/// each.
 pub(super) fn add_appended(
     script: &mut Script,
     appended: &[Appended],
     log: &Frontier,
 ) -> Result<(), LedgerError> {
-    let entries = appended
-        .iter()
-        .map(|a| {
-            let seq = i64::try_from(a.entry.seq).map_err(corrupt)?;
-            Ok((seq, a.canonical.as_str(), hex::encode(a.leaf)))
-        })
-        .collect::<Result<Vec<_>, LedgerError>>()?;
+    let mut bodies = Vec::with_capacity(appended.iter().map(|a| a.canonical.len()).sum());
+    let mut leaves = Vec::with_capacity(32 * appended.len());
+    let mut rows = Vec::with_capacity(appended.len());
+    for a in appended {
+        let seq = i64::try_from(a.entry.seq).map_err(corrupt)?;
+        // SQLite's `substr` counts a blob's bytes from 1.
+        rows.push((seq, bodies.len() + 1, a.canonical.len()));
+        bodies.extend_from_slice(a.canonical.as_bytes());
+        leaves.extend_from_slice(&a.leaf);
+    }
     script
         .statement(
             "INSERT INTO audit_entries (seq, body, leaf)
-             SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?)",
+             SELECT value ->> 0, CAST(substr(?, value ->> 1, value ->> 2) AS TEXT),
+                    substr(?, 32 * key + 1, 32)
+             FROM jsonb_each(?)",
         )
-        .bind(encode(&entries)?)
+        .bind(bodies)
+        .bind(leaves)
+        .bind(encode(&rows)?)
         .statement("UPDATE audit_tree SET frontier = ?")
         .bind(log.to_bytes());
     Ok(())
@@ -106,31 +118,30 @@ pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, Le
         facets.push((f.seq, &f.at, &f.actor, &f.principal, &f.action));
         subjects.extend(f.subjects.iter().map(|s| (s, f.seq)));
     }
-    let tree = indexed
-        .nodes
-        .iter()
-        .map(|(id, hash)| {
-            let index = i64::try_from(id.index).map_err(corrupt)?;
-            Ok((id.level, index, hex::encode(hash)))
-        })
-        .collect::<Result<Vec<_>, LedgerError>>()?;
+    let mut ids = Vec::with_capacity(indexed.nodes.len());
+    let mut hashes = Vec::with_capacity(32 * indexed.nodes.len());
+    for (id, hash) in &indexed.nodes {
+        ids.push((id.level, i64::try_from(id.index).map_err(corrupt)?));
+        hashes.extend_from_slice(hash);
+    }
     let mut script = Script::default();
     script
         .statement(
             "INSERT INTO audit_nodes (level, idx, hash)
-             SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) WHERE true
-             ON CONFLICT DO NOTHING",
+             SELECT value ->> 0, value ->> 1, substr(?, 32 * key + 1, 32) FROM jsonb_each(?)
+             WHERE true ON CONFLICT DO NOTHING",
         )
-        .bind(encode(&tree)?)
+        .bind(hashes)
+        .bind(encode(&ids)?)
         .statement(
             "INSERT INTO audit_index (seq, at, actor, principal, action)
              SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-             FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+             FROM jsonb_each(?) WHERE true ON CONFLICT DO NOTHING",
         )
         .bind(encode(&facets)?)
         .statement(
             "INSERT INTO audit_subjects (subject, seq)
-             SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+             SELECT value ->> 0, value ->> 1 FROM jsonb_each(?) WHERE true
              ON CONFLICT DO NOTHING",
         )
         .bind(encode(&subjects)?);
@@ -197,7 +208,7 @@ pub(super) async fn nodes(
         .collect::<Result<Vec<_>, LedgerError>>()?;
     let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT level, idx, hash FROM audit_nodes
-         WHERE (level, idx) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+         WHERE (level, idx) IN (SELECT value ->> 0, value ->> 1 FROM jsonb_each(?))",
     )
     .bind(encode(&wanted)?)
     .fetch_all(conn)
