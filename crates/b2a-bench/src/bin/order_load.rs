@@ -19,6 +19,12 @@
 //! when the gateway is idle after the quotes were prepared (2 s later) until it is idle again
 //! after the last order (3 s later: background work such as the audit indexer's included).
 //!
+//! With `ORDER_LOAD_CALLGRIND=1` as well, the gateway running under
+//! `valgrind --tool=callgrind --instr-atstart=no`, `run` switches callgrind's instrumentation on
+//! for that same window (`callgrind_control -i on`) and dumps the counts at its end
+//! (`callgrind_control -d`): the instructions the gateway executed for the placing phase, a
+//! figure that repeats from run to run whatever else the machine is doing.
+//!
 //! `check` reads ACKS_FILE and asks the gateway: every acknowledged order exists, with its total;
 //! replaying each key with its body returns that same order (`Idempotent-Replayed`), never a
 //! second one; the token's spend equals the sum of its orders' totals. It prints what it found
@@ -163,6 +169,7 @@ async fn place(
     let before = match &gateway {
         Some(pid) => {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            callgrind(pid, &["-i", "on"])?;
             Some(ProcessCost::of(pid)?)
         }
         None => None,
@@ -220,12 +227,30 @@ async fn place(
     if let (Some(pid), Some(before)) = (&gateway, before) {
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let after = ProcessCost::of(pid)?;
+        callgrind(pid, &["-d"])?;
+        callgrind(pid, &["-i", "off"])?;
         let per_order = |a: u64, b: u64| a.saturating_sub(b) as f64 / placed.max(1) as f64;
         println!(
             "gateway per order: {:.0} us CPU, {:.0} bytes written",
             per_order(after.cpu_us, before.cpu_us),
             per_order(after.written, before.written)
         );
+    }
+    Ok(())
+}
+
+/// Sends `command` to the callgrind running process `pid`, when `ORDER_LOAD_CALLGRIND=1`.
+fn callgrind(pid: &str, command: &[&str]) -> Result<(), Error> {
+    if std::env::var("ORDER_LOAD_CALLGRIND").as_deref() != Ok("1") {
+        return Ok(());
+    }
+    let status = std::process::Command::new("callgrind_control")
+        .args(command)
+        .arg(pid)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err(format!("callgrind_control {command:?} {pid}: {status}").into());
     }
     Ok(())
 }
