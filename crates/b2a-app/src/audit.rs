@@ -136,10 +136,11 @@ impl AuditLog {
         }
     }
 
-    /// Indexes the entries appended since the last tick — the tree's nodes and what auditors
-    /// filter by —, every `every`, for as long as the task runs: the order's own transaction
-    /// writes only the entry, its leaf and the frontier, and a filtered read or a proof then has
-    /// little left to catch up. A failure is logged and tried again at the next tick.
+    /// Indexes the entries appended since the last tick — their leaves, the tree's nodes and
+    /// what auditors filter by —, every `every`, for as long as the task runs: the order's own
+    /// transaction writes only the entry's number and bytes, and a filtered read, a proof or a
+    /// checkpoint then has little left to catch up. A failure is logged and tried again at the
+    /// next tick.
     pub async fn index_every(self: Arc<Self>, every: std::time::Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -192,7 +193,7 @@ impl AuditLog {
         size: Option<u64>,
         now: OffsetDateTime,
     ) -> Result<InclusionProof, ShopError> {
-        let head = self.ledger.audit_head().await?.size;
+        let head = self.ledger.audit_size().await?;
         let size = match size {
             Some(size) => size,
             None => self.checkpoint(now).await?.size,
@@ -227,7 +228,7 @@ impl AuditLog {
         to: Option<u64>,
         now: OffsetDateTime,
     ) -> Result<ConsistencyProof, ShopError> {
-        let head = self.ledger.audit_head().await?.size;
+        let head = self.ledger.audit_size().await?;
         let to = match to {
             Some(to) => to,
             None => self.checkpoint(now).await?.size,

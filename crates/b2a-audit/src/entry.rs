@@ -97,32 +97,28 @@ struct Sorted<'e> {
     subjects: &'e [String],
 }
 
-/// A record given its place at the end of a log: what a store writes in the transaction of the
-/// business write it records.
+/// A record given its place in a log: what a store writes in the transaction of the business
+/// write it records (the tree's hashes are derived from these bytes afterwards).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Appended {
     /// The entry, numbered.
     pub entry: Entry,
     /// Its canonical JSON (the bytes of its leaf), as stored and exported.
     pub canonical: String,
-    /// Its leaf hash, recorded with it.
-    pub leaf: Hash,
+}
+
+/// `record` as the entry numbered `seq`, with its canonical JSON.
+pub fn numbered(seq: u64, record: Record) -> Appended {
+    let entry = Entry { seq, record };
+    let canonical = String::from_utf8(entry.canonical()).unwrap_or_default();
+    Appended { entry, canonical }
 }
 
 /// Appends `record` to the log whose tree's right edge is `log`, which moves past it.
 pub fn append(log: &mut Frontier, record: Record) -> Appended {
-    let entry = Entry {
-        seq: log.size(),
-        record,
-    };
-    let canonical = String::from_utf8(entry.canonical()).unwrap_or_default();
-    let leaf = leaf_hash(canonical.as_bytes());
-    log.push(leaf);
-    Appended {
-        entry,
-        canonical,
-        leaf,
-    }
+    let appended = numbered(log.size(), record);
+    log.push(leaf_hash(appended.canonical.as_bytes()));
+    appended
 }
 
 /// The RFC 8785 canonical JSON of any serializable value.
@@ -295,8 +291,7 @@ mod tests {
         let second = append(&mut log, entry().record);
         assert_eq!((first.entry.seq, second.entry.seq), (0, 1));
         assert_eq!(first.canonical.as_bytes(), first.entry.canonical());
-        assert_eq!(first.leaf, first.entry.leaf());
-        assert_eq!(second.leaf, second.entry.leaf());
+        assert_eq!(first, numbered(0, entry().record));
         // The second leaf completes the node over both.
         assert_eq!(
             log.root(),

@@ -39,10 +39,8 @@ pub enum Problem {
         /// What is wrong.
         reason: String,
     },
-    /// An entry's bytes no longer hash to the leaf recorded when it was appended.
-    #[error(
-        "entry {seq} was altered: its leaf hash differs from the one recorded when it was logged"
-    )]
+    /// An entry's bytes no longer hash to the leaf the ledger stored for it.
+    #[error("entry {seq} was altered: its leaf hash differs from the one the ledger stored")]
     Altered {
         /// The entry.
         seq: u64,
@@ -131,10 +129,10 @@ impl LogVerifier {
     }
 
     /// Reads the next line of the export: the canonical JSON of entry `seq` = entries so far.
-    /// `recorded` is the leaf hash the ledger recorded when it appended it, when known.
+    /// `recorded` is the leaf hash the ledger stored for it, when known.
     ///
     /// The line is hashed as it is. Whether it is the entry the ledger logged is settled by the
-    /// leaf recorded then, and by every signed root over it: a line changed in any way (even
+    /// leaf stored for it, and by every signed root over it: a line changed in any way (even
     /// into another serialization of the same JSON) hashes differently. Only its `seq` is read,
     /// so that removed, inserted and moved entries are named where they break the sequence.
     pub fn push(&mut self, line: &[u8], recorded: Option<&Hash>) -> Result<(), Problem> {
@@ -358,7 +356,7 @@ mod tests {
                 verified: 10
             })
         );
-        // With the leaves recorded at append time, the entry itself is named.
+        // With the leaves the ledger stored, the entry itself is named.
         let recorded: Vec<Hash> = log.iter().map(|l| leaf_hash(l)).collect();
         let mut v = LogVerifier::new(&cps, &key().verifying_key(), None).expect("checkpoints");
         let found = altered

@@ -31,7 +31,7 @@ const CHECKPOINTS: &str = "checkpoints.json";
 const JWKS: &str = "jwks.json";
 /// Entries read from the ledger at a time while exporting.
 const EXPORT_PAGE: u64 = 10_000;
-/// The leaf hashes the ledger recorded when it appended each entry (base64, one per line, in
+/// The leaf hashes the ledger stored for each entry (base64, one per line, in
 /// order): optional; with them, an altered entry is named even where no checkpoint narrows it.
 const LEAVES: &str = "leaves.txt";
 

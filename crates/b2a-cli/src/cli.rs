@@ -89,7 +89,7 @@ pub(crate) struct PurgeArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
     /// Export the log: sign its head as a checkpoint, then write `entries.jsonl` (the entries up
-    /// to that checkpoint, as stored), `leaves.txt` (their leaf hashes as recorded at append),
+    /// to that checkpoint, as stored), `leaves.txt` (their leaf hashes as the ledger stored them),
     /// `checkpoints.json` (every kept checkpoint up to it) and `jwks.json` (the audit key).
     Export(AuditExportArgs),
     /// Write the proven trail of one order (entries, their inclusion proofs, the signed

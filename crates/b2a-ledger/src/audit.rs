@@ -1,8 +1,9 @@
-//! What the ledger keeps of the audit log besides each entry: the Merkle tree's nodes and
-//! frontier (RFC 9162), the signed checkpoints, and the queries auditors filter entries with.
+//! What the ledger keeps of the audit log besides each entry: the Merkle tree's nodes (RFC
+//! 9162), the signed checkpoints, and the queries auditors filter entries with.
 
 use std::collections::HashMap;
 
+use b2a_audit::entry::{Appended, Record, numbered};
 use b2a_audit::merkle::{Frontier, Hash, NodeId, leaf_hash, range_nodes};
 use time::OffsetDateTime;
 
@@ -57,13 +58,12 @@ pub struct AuditQuery {
     pub until: Option<OffsetDateTime>,
 }
 
-/// The stored frontier of the log's tree (empty bytes: the empty tree).
-pub(crate) fn frontier(bytes: &[u8]) -> Result<Frontier, LedgerError> {
-    if bytes.is_empty() {
-        return Ok(Frontier::new());
-    }
-    Frontier::from_bytes(bytes)
-        .ok_or_else(|| LedgerError::Corrupt("the audit tree's frontier does not decode".into()))
+/// Numbers `records`, in order, from the `size`th entry of the log on: what an append stores.
+pub(crate) fn number(size: u64, records: impl IntoIterator<Item = Record>) -> Vec<Appended> {
+    (size..)
+        .zip(records)
+        .map(|(seq, r)| numbered(seq, r))
+        .collect()
 }
 
 /// A time as entries store it: RFC 3339 in UTC.
@@ -151,8 +151,11 @@ pub(crate) const INDEX_BATCH: usize = 4096;
 
 /// The entries not indexed yet (the first [`INDEX_BATCH`] of them), in both SQL dialects: the
 /// index holds a prefix of the log, as appends commit in sequence order.
-pub(crate) const PENDING: &str = "SELECT seq, body, leaf FROM audit_entries
+pub(crate) const PENDING: &str = "SELECT seq, body FROM audit_entries
      WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index) ORDER BY seq LIMIT 4096";
+
+/// How many entries are indexed: the size of the tree whose nodes are stored.
+pub(crate) const INDEXED_SIZE: &str = "SELECT coalesce(max(seq) + 1, 0) FROM audit_index";
 
 /// Whether some entry is not indexed yet.
 pub(crate) const ANY_PENDING: &str = "SELECT EXISTS (SELECT 1 FROM audit_entries
@@ -192,12 +195,11 @@ pub(crate) struct Facets {
     pub subjects: Vec<String>,
 }
 
-/// A pending entry as [`PENDING`] reads it: its sequence number, its bytes and the leaf hash
-/// recorded with them.
-pub(crate) type PendingRow = (i64, String, Option<Vec<u8>>);
+/// A pending entry as [`PENDING`] reads it: its sequence number and its bytes.
+pub(crate) type PendingRow = (i64, String);
 
 /// What indexing pending entries writes: what auditors filter each by, and the perfect nodes
-/// of the tree their recorded leaves complete (each leaf among them), for proofs.
+/// of the tree their leaves complete (each leaf among them), for proofs.
 pub(crate) struct Indexed {
     pub facets: Vec<Facets>,
     pub nodes: Vec<(NodeId, Hash)>,
@@ -214,13 +216,13 @@ pub(crate) fn edge_before(rows: &[PendingRow]) -> Vec<NodeId> {
     range_nodes(0, first_seq(rows).unwrap_or_default())
 }
 
-/// Indexes `rows` (consecutive, from the first pending entry on) over the tree's edge before
-/// them (`stored`: the nodes of [`edge_before`]).
-pub(crate) fn index(
-    rows: Vec<PendingRow>,
+/// The tree's right edge after its first `size` leaves, from the stored nodes (`stored`: those
+/// of [`range_nodes`]`(0, size)`, all indexed).
+pub(crate) fn frontier_of(
+    size: u64,
     stored: &HashMap<NodeId, Hash>,
-) -> Result<Indexed, LedgerError> {
-    let edge = edge_before(&rows)
+) -> Result<Frontier, LedgerError> {
+    let edge = range_nodes(0, size)
         .into_iter()
         .map(|id| {
             stored.get(&id).copied().ok_or_else(|| {
@@ -231,27 +233,29 @@ pub(crate) fn index(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut log = Frontier::from_nodes(first_seq(&rows)?, edge)
-        .ok_or_else(|| LedgerError::Corrupt("the audit tree's edge does not add up".into()))?;
+    Frontier::from_nodes(size, edge)
+        .ok_or_else(|| LedgerError::Corrupt("the audit tree's edge does not add up".into()))
+}
+
+/// Indexes `rows` (consecutive, from the first pending entry on) over the tree's edge before
+/// them (`stored`: the nodes of [`edge_before`]).
+pub(crate) fn index(
+    rows: Vec<PendingRow>,
+    stored: &HashMap<NodeId, Hash>,
+) -> Result<Indexed, LedgerError> {
+    let mut log = frontier_of(first_seq(&rows)?, stored)?;
     let mut indexed = Indexed {
         facets: Vec::with_capacity(rows.len()),
         nodes: Vec::with_capacity(2 * rows.len()),
     };
-    for (seq, body, leaf) in rows {
+    for (seq, body) in rows {
         if u64::try_from(seq).ok() != Some(log.size()) {
             return Err(LedgerError::Corrupt(format!(
                 "audit entry {} is missing",
                 log.size()
             )));
         }
-        let leaf = match leaf {
-            Some(recorded) => Hash::try_from(recorded).map_err(|_| {
-                LedgerError::Corrupt(format!("audit entry {seq}'s leaf hash is not 32 bytes"))
-            })?,
-            // Appended before leaves were recorded, and not indexed then (migration 6).
-            None => leaf_hash(body.as_bytes()),
-        };
-        indexed.nodes.extend(log.push(leaf));
+        indexed.nodes.extend(log.push(leaf_hash(body.as_bytes())));
         indexed.facets.push(Facets {
             seq,
             ..crate::codec::decode(&body)?
@@ -272,8 +276,8 @@ pub(crate) fn carried_over(
         String,
         String,
     ),
-) -> Result<b2a_audit::entry::Record, LedgerError> {
-    Ok(b2a_audit::entry::Record {
+) -> Result<Record, LedgerError> {
+    Ok(Record {
         at,
         actor,
         credential,

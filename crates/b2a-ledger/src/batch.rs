@@ -1,13 +1,12 @@
 //! What a batch of orders does, decided in memory from the rows its transaction has locked
 //! (each backend reads them in one statement and writes the outcome in one more: SQLite's
 //! `sqlite/placing.rs`, PostgreSQL's `postgres/placing.rs`): each order in turn, exactly as if each were placed alone in that order — the stock, the spend and daily
-//! count of every grant, the agent's recent orders, the keys and quotes used, and the audit tip
-//! all move with each order placed before it.
+//! count of every grant, the agent's recent orders, the keys and quotes used, and the audit log's
+//! size all move with each order placed before it.
 
 use std::collections::HashMap;
 
-use b2a_audit::entry::{Appended, append};
-use b2a_audit::merkle::Frontier;
+use b2a_audit::entry::{Appended, numbered};
 use b2a_model::{Order, OrderId, Quote, Sku};
 
 use crate::codec::{corrupt, decode, encode};
@@ -29,8 +28,8 @@ pub(crate) struct Rows {
     pub(crate) grants: HashMap<String, (GrantState, bool)>,
     /// Stock on hand by SKU.
     pub(crate) stock: HashMap<String, i64>,
-    /// The frontier of the audit log's tree.
-    pub(crate) log: Frontier,
+    /// How many entries the audit log holds: the next one's sequence number.
+    pub(crate) audit_size: u64,
     /// Orders per agent since the velocity rule's window began.
     pub(crate) recent: HashMap<String, u32>,
 }
@@ -39,14 +38,14 @@ pub(crate) struct Rows {
 /// arrays (absent when empty) of the keys used (agent, key, fingerprint, order body), the quotes
 /// (id, agent, body, order), the agents (id, status), the grants of every chain ([`GrantRow`]),
 /// the stock (SKU, on hand) and the recent orders per agent (agent, count); and the audit log's
-/// stored frontier.
+/// size.
 pub(crate) struct ContextColumns<'r> {
     pub(crate) keys: Option<&'r str>,
     pub(crate) quotes: Option<&'r str>,
     pub(crate) agents: Option<&'r str>,
     pub(crate) grants: Option<&'r str>,
     pub(crate) stock: Option<&'r str>,
-    pub(crate) frontier: &'r [u8],
+    pub(crate) audit_size: i64,
     pub(crate) recent: Option<&'r str>,
 }
 
@@ -115,7 +114,7 @@ impl Rows {
         }
         rows.set_grants(rows_of::<GrantRow>(c.grants)?)?;
         rows.stock = rows_of::<(String, i64)>(c.stock)?.into_iter().collect();
-        rows.log = crate::audit::frontier(c.frontier)?;
+        rows.audit_size = u64::try_from(c.audit_size).map_err(corrupt)?;
         for (agent, n) in rows_of::<(String, i64)>(c.recent)? {
             rows.recent
                 .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
@@ -184,8 +183,6 @@ pub(crate) struct Outcome {
     pub(crate) placed: Vec<Placement>,
     /// The audit entries of the orders placed, in order.
     pub(crate) entries: Vec<Appended>,
-    /// The audit log's frontier after them.
-    pub(crate) log: Frontier,
 }
 
 /// What a batch's placed orders change, added up: the rows its write statement takes.
@@ -234,7 +231,6 @@ pub(crate) fn decide(cmds: &[&PlaceOrder], mut rows: Rows) -> Result<Outcome, Le
         answers: Vec::with_capacity(cmds.len()),
         placed: Vec::new(),
         entries: Vec::new(),
-        log: std::mem::take(&mut rows.log),
     };
     // Orders of this batch by quote, and by (agent, key).
     let mut ordered: HashMap<String, OrderId> = HashMap::new();
@@ -324,7 +320,8 @@ fn decide_one(
         links.iter().map(|l| l.grant.jti.as_str()),
         cmd.commitments.clone(),
     );
-    out.entries.push(append(&mut out.log, record));
+    out.entries.push(numbered(rows.audit_size, record));
+    rows.audit_size += 1;
     out.placed.push(Placement {
         body: encode(&order)?,
         key: cmd.idempotency_key.clone(),

@@ -412,13 +412,17 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<StoredEntry>, LedgerError>;
 
     /// Indexes the entries appended since the last indexing, in transactions of its own, never
-    /// in the transaction of the write an entry records: the tree's perfect nodes their recorded
-    /// leaves complete (what proofs are made of), and what auditors filter by (time, actor,
-    /// principal, action, subjects). Returns how many it indexed.
+    /// in the transaction of the write an entry records: their leaf hashes and the tree's perfect
+    /// nodes they complete (what proofs and the root are made of), and what auditors filter by
+    /// (time, actor, principal, action, subjects). Returns how many it indexed.
     async fn index_audit(&self) -> Result<u64, LedgerError>;
 
-    /// The audit log's size and root, as committed.
+    /// The audit log's size and root: the entries committed before the call are indexed first
+    /// ([`Ledger::index_audit`]), and the head is that of the tree of every indexed entry.
     async fn audit_head(&self) -> Result<AuditHead, LedgerError>;
+
+    /// How many audit entries are committed (their tree need not be indexed yet).
+    async fn audit_size(&self) -> Result<u64, LedgerError>;
 
     /// The perfect nodes `ids` of the audit log's tree that exist (the rest are beyond it). The
     /// nodes are stored as entries are indexed ([`Ledger::index_audit`]): when some are missing,

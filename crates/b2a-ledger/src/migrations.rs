@@ -39,6 +39,11 @@ const SQLITE: &[Step] = &[
         "audit leaves",
         include_str!("../migrations/sqlite/0006_audit_leaves.sql"),
     ),
+    (
+        7,
+        "audit bytes",
+        include_str!("../migrations/sqlite/0007_audit_bytes.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[
@@ -81,6 +86,11 @@ const POSTGRES: &[Step] = &[
         8,
         "audit leaves",
         include_str!("../migrations/postgres/0008_audit_leaves.sql"),
+    ),
+    (
+        9,
+        "audit bytes",
+        include_str!("../migrations/postgres/0009_audit_bytes.sql"),
     ),
 ];
 

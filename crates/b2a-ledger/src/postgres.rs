@@ -75,8 +75,8 @@ const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 ///   locked in SKU order, as orders lock it;
 /// - when the velocity risk rule is on, an agent's orders take turns (an advisory lock on the
 ///   agent), so each counts the orders of the last hour before it;
-/// - every audit append locks the one row of `audit_head`, which holds the chain's tip, as late
-///   in its transaction as it can, so entries chain in commit order.
+/// - every audit append locks the one row of `audit_head`, which holds the log's size, as late
+///   in its transaction as it can, so entries are numbered in commit order.
 ///
 /// A batch of orders of the group commit takes three trips to the server, whatever its size
 /// (`postgres/placing.rs`): its advisory locks; one statement locking and reading everything its
@@ -916,7 +916,12 @@ impl Ledger for PostgresLedger {
     }
 
     async fn audit_head(&self) -> Result<AuditHead, LedgerError> {
-        Ok(AuditHead::of(&audit_log::tip(&self.pool).await?))
+        self.index_audit().await?;
+        audit_log::indexed_head(&self.pool).await
+    }
+
+    async fn audit_size(&self) -> Result<u64, LedgerError> {
+        audit_log::size(&self.pool).await
     }
 
     async fn audit_nodes(

@@ -11,20 +11,34 @@ use time::OffsetDateTime;
 use crate::audit::rfc3339;
 use crate::{Actor, AgentRecord, AgentStatus, GrantRecord};
 
+/// What a line bought at what price.
+fn bought(l: &QuoteLine) -> Value {
+    json!({
+        "sku": l.sku,
+        "quantity": l.quantity,
+        "unit_price": l.unit_price,
+        "line_total": l.line_total,
+    })
+}
+
+/// A quote version's lines, each with its list price, adjustments and their reasons.
 fn lines(lines: &[QuoteLine]) -> Value {
     lines
         .iter()
         .map(|l| {
-            json!({
-                "sku": l.sku,
-                "quantity": l.quantity,
-                "list_price": l.list_price,
-                "unit_price": l.unit_price,
-                "adjustments": l.adjustments,
-                "line_total": l.line_total,
-            })
+            let mut line = bought(l);
+            line["list_price"] = json!(l.list_price);
+            line["adjustments"] = json!(l.adjustments);
+            line
         })
         .collect()
+}
+
+/// An order's lines: what it bought at what price. How each price came about (the list price,
+/// every adjustment and its reason) is in the `quote.accepted` entry of the quote and round the
+/// order names, which the order's trail holds.
+fn ordered_lines(lines: &[QuoteLine]) -> Value {
+    lines.iter().map(bought).collect()
 }
 
 /// What an audit entry says of one version of a quote: every line with each adjustment and its
@@ -110,7 +124,7 @@ pub(crate) fn policy_changed(p: &StoredPolicy, by: &Actor) -> Record {
     )
 }
 
-/// `order.placed`: the order, the quote it came from and its status; its subjects are the order,
+/// `order.placed`: the order, the quote (and round) it came from and its status; its subjects are the order,
 /// the quote and every token of the chain it was charged to (`grants`, the token's own first);
 /// `commitments` are the salted commitments of its fulfilment details.
 pub fn order_placed<'g>(
@@ -135,7 +149,7 @@ pub fn order_placed<'g>(
             "status": o.status,
             "status_reason": o.status_reason,
             "fulfilment_ref": o.fulfilment_ref,
-            "lines": lines(&o.lines),
+            "lines": ordered_lines(&o.lines),
             "total": o.total,
             "agent_initiated": o.agent_initiated,
         }),

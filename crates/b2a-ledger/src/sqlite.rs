@@ -651,8 +651,12 @@ impl Ledger for SqliteLedger {
     }
 
     async fn audit_head(&self) -> Result<AuditHead, LedgerError> {
-        let log = audit_log::tip(&mut *self.read().await?).await?;
-        Ok(AuditHead::of(&log))
+        self.index_audit().await?;
+        audit_log::indexed_head(&mut *self.read().await?).await
+    }
+
+    async fn audit_size(&self) -> Result<u64, LedgerError> {
+        audit_log::size(&mut *self.read().await?).await
     }
 
     async fn audit_nodes(

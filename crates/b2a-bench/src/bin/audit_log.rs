@@ -11,9 +11,9 @@
 //!
 //! `audit-log ledger DIR N [POSTGRES_URL]`: appends `N` such entries to a real ledger — the
 //! SQLite file `DIR/ledger.sqlite` (WAL, `synchronous=FULL`), or PostgreSQL — in durable
-//! transactions of 256 (`append_audit_all`: canonical JSON, leaf hash, the entry and its leaf,
-//! the frontier), and prints the time per entry; then the time per entry of indexing them
-//! (`index_audit`: the tree's nodes, the filters); then times 10 000 inclusion proofs of random
+//! transactions of 256 (`append_audit_all`: canonical JSON, the entry's number and bytes), and
+//! prints the time per entry; then the time per entry of indexing them (`index_audit`: the
+//! leaves and the tree's nodes, the filters); then times 10 000 inclusion proofs of random
 //! entries against a signed checkpoint of the whole log, as the auditor API serves them (the
 //! head, the entry and the proof's nodes read from the ledger), p50 and p99.
 #![allow(clippy::print_stdout)]

@@ -81,7 +81,7 @@ fn write_jwks(dir: &Path) -> PathBuf {
     path
 }
 
-/// Writes an export: `lines`, the checkpoints, and the leaves recorded when appending (if any).
+/// Writes an export: `lines`, the checkpoints, and the leaves the ledger stored (if any).
 fn write_export(
     dir: &Path,
     lines: &[Vec<u8>],

@@ -1,17 +1,17 @@
-//! The audit log's tables (`audit_entries`, `audit_nodes`, the frontier on `audit_head`,
-//! `audit_checkpoints`, migration 5; `audit_index`, `audit_subjects`, migration 7; the entries'
-//! recorded leaves, migration 8): appends, inside the transaction of the write they record; the
-//! tree's nodes and the index of what auditors filter by, after the fact; the auditor's reads.
+//! The audit log's tables (`audit_entries`, `audit_nodes`, `audit_checkpoints`, migration 5;
+//! `audit_index`, `audit_subjects`, migration 7; the log's size on `audit_head`, migration 9):
+//! appends, inside the transaction of the write they record; the tree's nodes and the index of
+//! what auditors filter by, after the fact; the auditor's reads.
 //!
 //! Appends are serialized by the one row of `audit_head`, locked by the statement that reads the
-//! frontier on it (a row locked after waiting is read in its newest version), as late in its
+//! log's size on it (a row locked after waiting is read in its newest version), as late in its
 //! transaction as the writer can.
 
 use std::collections::HashMap;
 
 use b2a_audit::checkpoint::SignedCheckpoint;
-use b2a_audit::entry::{Appended, Entry, Record, append as append_to};
-use b2a_audit::merkle::{Frontier, Hash, NodeId};
+use b2a_audit::entry::{Appended, Entry, Record};
+use b2a_audit::merkle::{Hash, NodeId, range_nodes};
 use sqlx::postgres::PgArguments;
 use sqlx::{PgConnection, PgPool, Postgres, Row};
 use time::OffsetDateTime;
@@ -19,35 +19,34 @@ use time::OffsetDateTime;
 use super::{Fail, column, db, storage};
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, Indexed, LATEST_CHECKPOINT, PENDING, PendingRow,
-    StoredEntry, carried_over, checkpoints, edge_before, entries_query, frontier, index, node_row,
-    stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, Indexed, LATEST_CHECKPOINT,
+    PENDING, PendingRow, StoredEntry, carried_over, checkpoints, edge_before, entries_query,
+    frontier_of, index, node_row, number, stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
-/// by [`bind_appended`] to `$1`..`$4`: the entries' sequence numbers, bytes and leaf hashes
-/// (`$1`..`$3`) and the frontier they leave (`$4`). The tree's nodes and what auditors filter by
-/// are written later ([`index_batch`]).
+/// by [`bind_appended`] to `$1` and `$2`: the entries' sequence numbers and bytes; the log's size
+/// grows by their number. The tree's hashes and what auditors filter by are derived from the
+/// bytes later ([`index_batch`]).
 macro_rules! store_entries_ctes {
     () => {
         "stored_entries AS (
-             INSERT INTO audit_entries (seq, body, leaf)
-             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BYTEA[])),
-         moved_frontier AS (
-             UPDATE audit_head SET frontier = $4 WHERE cardinality($1) > 0)"
+             INSERT INTO audit_entries (seq, body)
+             SELECT * FROM unnest($1::BIGINT[], $2::TEXT[])),
+         grown_log AS (
+             UPDATE audit_head SET size = size + cardinality($1) WHERE cardinality($1) > 0)"
     };
 }
 pub(super) use store_entries_ctes;
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-/// Binds `appended` (in order) and the frontier `log` they leave to `$1`..`$4` of `query`
-/// ([`store_entries_ctes`]), first of its parameters.
+/// Binds `appended` (in order) to `$1` and `$2` of `query` ([`store_entries_ctes`]), first of
+/// its parameters.
 pub(super) fn bind_appended<'q>(
     query: PgQuery<'q>,
     appended: &'q [Appended],
-    log: &Frontier,
 ) -> Result<PgQuery<'q>, LedgerError> {
     let seqs = appended
         .iter()
@@ -55,9 +54,7 @@ pub(super) fn bind_appended<'q>(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(query
         .bind(seqs)
-        .bind(column(appended, |a| a.canonical.as_str()))
-        .bind(column(appended, |a| a.leaf.as_slice()))
-        .bind(log.to_bytes()))
+        .bind(column(appended, |a| a.canonical.as_str())))
 }
 
 /// Whether some entry is not indexed yet.
@@ -69,7 +66,8 @@ pub(super) async fn any_pending(pool: &PgPool) -> Result<bool, LedgerError> {
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
-/// `conn`'s transaction: the tree's nodes their leaves complete; their time, actor, principal
+/// `conn`'s transaction: the tree's nodes their leaves complete (each leaf hashed from its
+/// entry's bytes); their time, actor, principal
 /// and action, and their subjects. Indexers racing (replicas, a read catching up) take turns on
 /// the index's lock, which readers and appends never wait for, so each entry is indexed (and
 /// counted) once. Returns how many.
@@ -120,21 +118,20 @@ pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, Ledger
     Ok(facets.len())
 }
 
-/// Locks the log (the row of `audit_head`) and reads its frontier.
-pub(super) async fn lock_tip(conn: &mut PgConnection) -> Result<Frontier, Fail> {
-    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head FOR UPDATE")
+/// Locks the log (the row of `audit_head`) and reads its size.
+async fn lock_size(conn: &mut PgConnection) -> Result<u64, Fail> {
+    let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head FOR UPDATE")
         .fetch_one(conn)
         .await
         .map_err(db)?;
-    Ok(frontier(&bytes)?)
+    Ok(u64::try_from(size).map_err(corrupt)?)
 }
 
-/// Stores `appended` and the frontier `log` they leave, in one statement.
-async fn store(conn: &mut PgConnection, appended: &[Appended], log: &Frontier) -> Result<(), Fail> {
+/// Stores `appended` and grows the log's size by their number, in one statement.
+async fn store(conn: &mut PgConnection, appended: &[Appended]) -> Result<(), Fail> {
     bind_appended(
         sqlx::query(concat!("WITH ", store_entries_ctes!(), " SELECT 1")),
         appended,
-        log,
     )?
     .execute(conn)
     .await
@@ -155,12 +152,8 @@ pub(super) async fn append_all(
     conn: &mut PgConnection,
     records: Vec<Record>,
 ) -> Result<Vec<Entry>, Fail> {
-    let mut log = lock_tip(&mut *conn).await?;
-    let appended: Vec<Appended> = records
-        .into_iter()
-        .map(|r| append_to(&mut log, r))
-        .collect();
-    store(conn, &appended, &log).await?;
+    let appended = number(lock_size(&mut *conn).await?, records);
+    store(conn, &appended).await?;
     Ok(appended.into_iter().map(|a| a.entry).collect())
 }
 
@@ -169,7 +162,7 @@ pub(super) async fn append_all(
 /// (replicas starting together carry it over once).
 pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
     let mut tx = pool.begin().await.map_err(storage)?;
-    let mut log = lock_tip(&mut tx).await?;
+    let size = lock_size(&mut tx).await?;
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('audit_log') IS NOT NULL")
         .fetch_one(&mut *tx)
         .await
@@ -183,13 +176,11 @@ pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
     .fetch_all(&mut *tx)
     .await
     .map_err(storage)?;
-    let mut appended = Vec::with_capacity(rows.len());
-    for row in rows {
-        appended.push(append_to(&mut log, carried_over(row)?));
-    }
-    if !appended.is_empty() {
-        store(&mut tx, &appended, &log).await?;
-    }
+    let records = rows
+        .into_iter()
+        .map(carried_over)
+        .collect::<Result<Vec<_>, _>>()?;
+    store(&mut tx, &number(size, records)).await?;
     sqlx::query("DROP TABLE audit_log")
         .execute(&mut *tx)
         .await
@@ -197,13 +188,24 @@ pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
     tx.commit().await.map_err(storage)
 }
 
-/// The committed frontier.
-pub(super) async fn tip(pool: &PgPool) -> Result<Frontier, LedgerError> {
-    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head")
+/// How many entries are committed.
+pub(super) async fn size(pool: &PgPool) -> Result<u64, LedgerError> {
+    let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head")
         .fetch_one(pool)
         .await
         .map_err(storage)?;
-    frontier(&bytes)
+    u64::try_from(size).map_err(corrupt)
+}
+
+/// The log's head as far as it is indexed: its size and the root of the stored nodes' tree.
+pub(super) async fn indexed_head(pool: &PgPool) -> Result<AuditHead, LedgerError> {
+    let size: i64 = sqlx::query_scalar(INDEXED_SIZE)
+        .fetch_one(pool)
+        .await
+        .map_err(storage)?;
+    let size = u64::try_from(size).map_err(corrupt)?;
+    let stored = nodes(pool, &range_nodes(0, size)).await?;
+    Ok(AuditHead::of(&frontier_of(size, &stored)?))
 }
 
 /// The entries `q` asks for.

@@ -306,7 +306,7 @@ async fn wait_for_key(conn: &mut PgConnection, key: i64) -> Result<(), Fail> {
 ///
 /// Answers one row of JSON arrays: the keys used (agent, key, fingerprint, order body); the
 /// quotes (id, agent, body, order); the agents (id, status); the grants of every chain
-/// ([`crate::grants::GrantRow`]); the stock levels (SKU, on hand); then the audit log's frontier; then the
+/// ([`crate::grants::GrantRow`]); the stock levels (SKU, on hand); then the audit log's size; then the
 /// recent orders (agent, count).
 ///
 /// The locks are taken in the order of the answer's columns (quotes in id order, agents, grants
@@ -329,7 +329,7 @@ WITH RECURSIVE
         WHERE sku IN (SELECT line ->> 'sku'
                       FROM locked_quotes, json_array_elements(body::JSON -> 'lines') line)
         ORDER BY sku FOR UPDATE),
-    locked_head AS MATERIALIZED (SELECT frontier FROM audit_head FOR UPDATE)
+    locked_head AS MATERIALIZED (SELECT size FROM audit_head FOR UPDATE)
 SELECT
     (SELECT json_agg(json_build_array(k.agent, k.key, k.fingerprint, o.body))::TEXT
      FROM unnest($1::TEXT[], $2::TEXT[]) AS c (agent, key)
@@ -341,7 +341,7 @@ SELECT
                                       expires_at, revoked_at, spent, max_per_day))::TEXT
      FROM locked_grants),
     (SELECT json_agg(json_build_array(sku, on_hand))::TEXT FROM locked_stock),
-    (SELECT frontier FROM locked_head),
+    (SELECT size FROM locked_head),
     (SELECT json_agg(json_build_array(agent, n))::TEXT
      FROM (SELECT agent, COUNT(*) AS n FROM orders
            WHERE agent = ANY($7) AND created_at >= $8 GROUP BY agent) recent)";
@@ -368,18 +368,18 @@ async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fai
         agents: row.get(2),
         grants: row.get(3),
         stock: row.get(4),
-        frontier: row.get(5),
+        audit_size: row.get(5),
         recent: row.get(6),
     })?)
 }
 
 /// The third trip: everything the placed orders write, in one statement, each table's rows as
-/// arrays. Parameters: `$1`..`$4` the audit entries and the frontier ([`store_entries_ctes`]); the orders' ids,
-/// agents, quotes, principals, statuses, bodies, times and vault references (`$5`..`$12`);
-/// their first events' actors and reasons (`$13`, `$14`); the vault's references, principals,
-/// details and times (`$15`..`$18`); the units taken per SKU (`$19`, `$20`); the demand per SKU
-/// and hour (`$21`..`$23`); the spend per grant and order (`$24`..`$27`); the keys' endpoint,
-/// keys and fingerprints (`$28`..`$30`, with the orders' agents, ids and times).
+/// arrays. Parameters: `$1` and `$2` the audit entries ([`store_entries_ctes`]); the orders' ids,
+/// agents, quotes, principals, statuses, bodies, times and vault references (`$3`..`$10`);
+/// their first events' actors and reasons (`$11`, `$12`); the vault's references, principals,
+/// details and times (`$13`..`$16`); the units taken per SKU (`$17`, `$18`); the demand per SKU
+/// and hour (`$19`..`$21`); the spend per grant and order (`$22`..`$25`); the keys' endpoint,
+/// keys and fingerprints (`$26`..`$28`, with the orders' agents, ids and times).
 const WRITES: &str = concat!(
     "WITH ",
     store_entries_ctes!(),
@@ -387,33 +387,33 @@ const WRITES: &str = concat!(
     stored_details AS (
         INSERT INTO vault (ref, principal, purpose, body, created_at)
         SELECT r, p, 'fulfilment', b, t
-        FROM unnest($15::TEXT[], $16::TEXT[], $17::TEXT[], $18::BIGINT[]) AS v (r, p, b, t)),
+        FROM unnest($13::TEXT[], $14::TEXT[], $15::TEXT[], $16::BIGINT[]) AS v (r, p, b, t)),
     stored_orders AS (
         INSERT INTO orders (id, agent, quote_id, principal, status, body, created_at,
                             fulfilment_ref)
-        SELECT * FROM unnest($5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[],
-                             $10::TEXT[], $11::BIGINT[], $12::TEXT[])),
+        SELECT * FROM unnest($3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
+                             $8::TEXT[], $9::BIGINT[], $10::TEXT[])),
     linked_quotes AS (
-        UPDATE quotes q SET order_id = o.id FROM unnest($5::TEXT[], $7::TEXT[]) AS o (id, quote)
+        UPDATE quotes q SET order_id = o.id FROM unnest($3::TEXT[], $5::TEXT[]) AS o (id, quote)
         WHERE q.id = o.quote),
     first_events AS (
         INSERT INTO order_events (order_id, seq, status, transition, actor, reason, at)
         SELECT id, 1, status, NULL, actor, reason, at
-        FROM unnest($5::TEXT[], $9::TEXT[], $13::TEXT[], $14::TEXT[], $11::BIGINT[])
+        FROM unnest($3::TEXT[], $7::TEXT[], $11::TEXT[], $12::TEXT[], $9::BIGINT[])
              AS e (id, status, actor, reason, at)),
     taken_stock AS (
         UPDATE stock s SET on_hand = s.on_hand - l.units
-        FROM unnest($19::TEXT[], $20::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
+        FROM unnest($17::TEXT[], $18::BIGINT[]) AS l (sku, units) WHERE s.sku = l.sku),
     demand AS (
         INSERT INTO sku_activity AS a (sku, hour, quantity)
-        SELECT * FROM unnest($21::TEXT[], $22::BIGINT[], $23::BIGINT[])
+        SELECT * FROM unnest($19::TEXT[], $20::BIGINT[], $21::BIGINT[])
         ON CONFLICT (sku, hour) DO UPDATE SET quantity = a.quantity + excluded.quantity),
     spend AS (
         INSERT INTO grant_spend (jti, order_id, amount, at)
-        SELECT * FROM unnest($24::TEXT[], $25::TEXT[], $26::BIGINT[], $27::BIGINT[]))
+        SELECT * FROM unnest($22::TEXT[], $23::TEXT[], $24::BIGINT[], $25::BIGINT[]))
 INSERT INTO idempotency_keys (agent, endpoint, key, fingerprint, order_id, created_at)
-SELECT agent, $28, key, fingerprint, id, at
-FROM unnest($6::TEXT[], $29::TEXT[], $30::TEXT[], $5::TEXT[], $11::BIGINT[])
+SELECT agent, $26, key, fingerprint, id, at
+FROM unnest($4::TEXT[], $27::TEXT[], $28::TEXT[], $3::TEXT[], $9::BIGINT[])
      AS k (agent, key, fingerprint, id, at)"
 );
 
@@ -434,7 +434,7 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
     fn principal(o: &Order) -> Option<&str> {
         o.principal.as_ref().map(|p| p.as_str())
     }
-    bind_appended(sqlx::query(WRITES), &outcome.entries, &outcome.log)?
+    bind_appended(sqlx::query(WRITES), &outcome.entries)?
         .bind(column(&placed, |p| p.order.id.as_str()))
         .bind(column(&placed, |p| p.order.agent.as_str()))
         .bind(column(&placed, |p| p.order.quote_id.as_str()))

@@ -1,13 +1,13 @@
-//! The audit log's tables (`audit_entries`, `audit_nodes`, `audit_tree`, `audit_checkpoints`,
-//! migration 3; `audit_index`, `audit_subjects`, migration 5; the entries' recorded leaves,
-//! migration 6): appends, inside the transaction of the write they record; the tree's nodes and
-//! the index of what auditors filter by, after the fact; the auditor's reads.
+//! The audit log's tables (`audit_entries`, `audit_nodes`, `audit_checkpoints`, migration 3;
+//! `audit_index`, `audit_subjects`, migration 5; the entries' bytes alone, migration 7):
+//! appends, inside the transaction of the write they record; the tree's nodes and the index of
+//! what auditors filter by, after the fact; the auditor's reads.
 
 use std::collections::HashMap;
 
 use b2a_audit::checkpoint::SignedCheckpoint;
-use b2a_audit::entry::{Appended, Entry, Record, append as append_to};
-use b2a_audit::merkle::{Frontier, Hash, NodeId};
+use b2a_audit::entry::{Appended, Entry, Record};
+use b2a_audit::merkle::{Hash, NodeId, range_nodes};
 use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
@@ -15,18 +15,23 @@ use super::script::Script;
 use super::storage;
 use crate::LedgerError;
 use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditQuery, LATEST_CHECKPOINT, PENDING, PendingRow, StoredEntry,
-    carried_over, checkpoints, edge_before, entries_query, frontier, index, node_row, stored_entry,
+    ALL_CHECKPOINTS, ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, LATEST_CHECKPOINT, PENDING,
+    PendingRow, StoredEntry, carried_over, checkpoints, edge_before, entries_query, frontier_of,
+    index, node_row, number, stored_entry,
 };
 use crate::codec::{corrupt, encode};
 
-/// The frontier of the log's tree, as the transaction of `conn` sees it.
-pub(super) async fn tip(conn: &mut SqliteConnection) -> Result<Frontier, LedgerError> {
-    let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_tree")
+/// How many entries the log holds (the next one's sequence number), as the transaction of
+/// `conn` sees it.
+pub(super) const SIZE: &str = "SELECT coalesce(max(seq) + 1, 0) FROM audit_entries";
+
+/// The log's size ([`SIZE`]).
+pub(super) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError> {
+    let size: i64 = sqlx::query_scalar(SIZE)
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-    frontier(&bytes)
+    u64::try_from(size).map_err(corrupt)
 }
 
 /// Appends `record` inside `conn`'s transaction.
@@ -45,53 +50,50 @@ pub(super) async fn append_all(
     conn: &mut SqliteConnection,
     records: Vec<Record>,
 ) -> Result<Vec<Entry>, LedgerError> {
-    let mut log = tip(&mut *conn).await?;
-    let appended: Vec<Appended> = records
-        .into_iter()
-        .map(|r| append_to(&mut log, r))
-        .collect();
+    let appended = number(size(&mut *conn).await?, records);
     let mut script = Script::default();
-    add_appended(&mut script, &appended, &log)?;
+    add_appended(&mut script, &appended)?;
     script.run(conn).await?;
     Ok(appended.into_iter().map(|a| a.entry).collect())
 }
 
-/// Adds to `script` the statements storing `appended` (in order) and the frontier `log` they
-/// leave: each entry's bytes and leaf hash. The tree's nodes and what auditors filter by are
-/// written later ([`index_batch`]).
+/// Adds to `script` the statement storing `appended` (in order): each entry's number and
+/// bytes, nothing else. The tree's hashes and what auditors filter by are derived from those
+/// bytes later ([`index_batch`]).
 ///
 /// The entries' bytes are bound as they are, one after the other in one blob, each cut out by
 /// its place in it (inside a JSON array, as the other rows are bound, every quote of an entry
-/// would be escaped, then parsed and unescaped again by SQLite); their leaves likewise, 32 bytes
-/// each.
-pub(super) fn add_appended(
-    script: &mut Script,
-    appended: &[Appended],
-    log: &Frontier,
-) -> Result<(), LedgerError> {
+/// would be escaped, then parsed and unescaped again by SQLite).
+pub(super) fn add_appended(script: &mut Script, appended: &[Appended]) -> Result<(), LedgerError> {
     let mut bodies = Vec::with_capacity(appended.iter().map(|a| a.canonical.len()).sum());
-    let mut leaves = Vec::with_capacity(32 * appended.len());
     let mut rows = Vec::with_capacity(appended.len());
     for a in appended {
         let seq = i64::try_from(a.entry.seq).map_err(corrupt)?;
         // SQLite's `substr` counts a blob's bytes from 1.
         rows.push((seq, bodies.len() + 1, a.canonical.len()));
         bodies.extend_from_slice(a.canonical.as_bytes());
-        leaves.extend_from_slice(&a.leaf);
     }
     script
         .statement(
-            "INSERT INTO audit_entries (seq, body, leaf)
-             SELECT value ->> 0, CAST(substr(?, value ->> 1, value ->> 2) AS TEXT),
-                    substr(?, 32 * key + 1, 32)
+            "INSERT INTO audit_entries (seq, body)
+             SELECT value ->> 0, CAST(substr(?, value ->> 1, value ->> 2) AS TEXT)
              FROM jsonb_each(?)",
         )
         .bind(bodies)
-        .bind(leaves)
-        .bind(encode(&rows)?)
-        .statement("UPDATE audit_tree SET frontier = ?")
-        .bind(log.to_bytes());
+        .bind(encode(&rows)?);
     Ok(())
+}
+
+/// The log's head as far as it is indexed: its size and the root of the stored nodes'
+/// tree (read-only, on any connection).
+pub(super) async fn indexed_head(conn: &mut SqliteConnection) -> Result<AuditHead, LedgerError> {
+    let size: i64 = sqlx::query_scalar(INDEXED_SIZE)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(storage)?;
+    let size = u64::try_from(size).map_err(corrupt)?;
+    let stored = nodes(conn, &range_nodes(0, size)).await?;
+    Ok(AuditHead::of(&frontier_of(size, &stored)?))
 }
 
 /// Whether some entry is not indexed yet (read-only, on any connection).
@@ -103,8 +105,9 @@ pub(super) async fn any_pending(conn: &mut SqliteConnection) -> Result<bool, Led
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
-/// `conn`'s write transaction: the tree's nodes their leaves complete; their time, actor,
-/// principal and action, and their subjects. Returns how many.
+/// `conn`'s write transaction: the tree's nodes their leaves complete (each leaf hashed from its
+/// entry's bytes); their time, actor, principal and action, and their subjects. Returns how
+/// many.
 pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
     let rows: Vec<PendingRow> = sqlx::query_as(PENDING)
         .fetch_all(&mut *conn)
@@ -168,15 +171,13 @@ pub(super) async fn carry_over_chain(pool: &SqlitePool) -> Result<(), LedgerErro
     .fetch_all(&mut *tx)
     .await
     .map_err(storage)?;
-    let mut log = tip(&mut tx).await?;
-    let mut appended = Vec::with_capacity(rows.len());
-    for row in rows {
-        appended.push(append_to(&mut log, carried_over(row)?));
-    }
+    let records = rows
+        .into_iter()
+        .map(carried_over)
+        .collect::<Result<Vec<_>, _>>()?;
+    let appended = number(size(&mut tx).await?, records);
     let mut script = Script::default();
-    if !appended.is_empty() {
-        add_appended(&mut script, &appended, &log)?;
-    }
+    add_appended(&mut script, &appended)?;
     script.statement("DROP TABLE audit_log");
     script.run(&mut tx).await?;
     tx.commit().await.map_err(storage)

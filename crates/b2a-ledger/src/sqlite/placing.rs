@@ -83,7 +83,7 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
 ///
 /// Answers one row: JSON arrays of the keys used (agent, key, fingerprint, order body), the
 /// quotes (id, agent, body, order), the agents (id, status), the grants of every chain
-/// ([`crate::grants::GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's frontier; JSON
+/// ([`crate::grants::GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's size; JSON
 /// arrays of the recent orders (agent, count) and of the orders of the
 /// last 24 hours of the grants with a daily limit (`jti`, count).
 const CONTEXT: &str = "
@@ -111,7 +111,7 @@ SELECT
      FROM walked),
     (SELECT json_group_array(json_array(sku, on_hand)) FROM stock
      WHERE sku IN (SELECT l.value ->> 'sku' FROM quoted, json_each(quoted.body, '$.lines') l)),
-    (SELECT frontier FROM audit_tree),
+    (SELECT coalesce(max(seq) + 1, 0) FROM audit_entries),
     (SELECT json_group_array(json_array(agent, n))
      FROM (SELECT agent, COUNT(*) AS n FROM orders
            WHERE agent IN (SELECT value FROM json_each(?6)) AND created_at >= ?7
@@ -148,7 +148,7 @@ async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows,
         agents: row.get(2),
         grants: row.get(3),
         stock: row.get(4),
-        frontier: row.get(5),
+        audit_size: row.get(5),
         recent: row.get(6),
     })?;
     rows.set_day_counts(decode(row.get(7))?);
@@ -262,7 +262,7 @@ fn add_writes(script: &mut Script, outcome: &Outcome) -> Result<(), LedgerError>
         .statement(keys_sql)
         .bind(ORDERS_ENDPOINT)
         .bind(encode(&keys)?);
-    audit_log::add_appended(script, &outcome.entries, &outcome.log)
+    audit_log::add_appended(script, &outcome.entries)
 }
 
 fn principal(p: &Placement) -> Option<&str> {

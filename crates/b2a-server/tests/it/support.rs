@@ -404,7 +404,7 @@ impl TestApp {
         let ledger = self.state.shop.ledger();
         Snapshot {
             orders: ledger.order_count().await.expect("count"),
-            audit_entries: ledger.audit_head().await.expect("audit").size,
+            audit_entries: ledger.audit_size().await.expect("audit"),
             stock: self.stock(sku).await,
         }
     }
