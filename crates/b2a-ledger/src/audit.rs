@@ -149,17 +149,30 @@ where
 /// write lock long.
 pub(crate) const INDEX_BATCH: usize = 4096;
 
-/// The entries not indexed yet (the first [`INDEX_BATCH`] of them), in both SQL dialects: the
-/// index holds a prefix of the log, as appends commit in sequence order.
-pub(crate) const PENDING: &str = "SELECT seq, body FROM audit_entries
-     WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index) ORDER BY seq LIMIT 4096";
+/// How many entries are indexed (the index holds a prefix of the log, as appends commit in
+/// sequence order): the size of the tree whose nodes are stored. In both SQL dialects.
+macro_rules! indexed_size {
+    () => {
+        "SELECT coalesce(max(seq) + 1, 0) FROM audit_index"
+    };
+}
 
-/// How many entries are indexed: the size of the tree whose nodes are stored.
-pub(crate) const INDEXED_SIZE: &str = "SELECT coalesce(max(seq) + 1, 0) FROM audit_index";
+/// The entries not indexed yet (the first [`INDEX_BATCH`] of them), in both SQL dialects.
+pub(crate) const PENDING: &str = concat!(
+    "SELECT seq, body FROM audit_entries WHERE seq >= (",
+    indexed_size!(),
+    ") ORDER BY seq LIMIT 4096"
+);
+
+/// How many entries are indexed.
+pub(crate) const INDEXED_SIZE: &str = indexed_size!();
 
 /// Whether some entry is not indexed yet.
-pub(crate) const ANY_PENDING: &str = "SELECT EXISTS (SELECT 1 FROM audit_entries
-     WHERE seq >= (SELECT coalesce(max(seq) + 1, 0) FROM audit_index))";
+pub(crate) const ANY_PENDING: &str = concat!(
+    "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE seq >= (",
+    indexed_size!(),
+    "))"
+);
 
 /// Indexes pending entries a batch at a time (`batch`: one transaction) until a batch short of
 /// full has caught up with the head as its transaction saw it; nothing when none is `pending`

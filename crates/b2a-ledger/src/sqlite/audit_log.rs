@@ -21,13 +21,18 @@ use crate::audit::{
 };
 use crate::codec::{corrupt, encode};
 
-/// How many entries the log holds (the next one's sequence number), as the transaction of
-/// `conn` sees it.
-pub(super) const SIZE: &str = "SELECT coalesce(max(seq) + 1, 0) FROM audit_entries";
+/// How many entries the log holds (the next one's sequence number), as the transaction that
+/// runs it sees it: one past the largest stored, as SQLite's one writer appends.
+macro_rules! log_size {
+    () => {
+        "SELECT coalesce(max(seq) + 1, 0) FROM audit_entries"
+    };
+}
+pub(super) use log_size;
 
-/// The log's size ([`SIZE`]).
+/// The log's size ([`log_size`]).
 pub(super) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError> {
-    let size: i64 = sqlx::query_scalar(SIZE)
+    let size: i64 = sqlx::query_scalar(log_size!())
         .fetch_one(conn)
         .await
         .map_err(storage)?;

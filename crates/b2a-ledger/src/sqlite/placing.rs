@@ -15,6 +15,7 @@
 use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
+use super::audit_log::log_size;
 use super::script::Script;
 use super::{ORDERS_ENDPOINT, audit_log, grant_rows, storage};
 use crate::batch::{self, ContextColumns, ContextParams, Outcome, Placement, Rows, Totals};
@@ -86,7 +87,8 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
 /// ([`crate::grants::GrantRow`]), the stock of the quotes' SKUs (SKU, on hand); the audit log's size; JSON
 /// arrays of the recent orders (agent, count) and of the orders of the
 /// last 24 hours of the grants with a daily limit (`jti`, count).
-const CONTEXT: &str = "
+const CONTEXT: &str = concat!(
+    "
 WITH RECURSIVE
     walk (jti, depth) AS (
         SELECT value, 1 FROM json_each(?4)
@@ -111,14 +113,17 @@ SELECT
      FROM walked),
     (SELECT json_group_array(json_array(sku, on_hand)) FROM stock
      WHERE sku IN (SELECT l.value ->> 'sku' FROM quoted, json_each(quoted.body, '$.lines') l)),
-    (SELECT coalesce(max(seq) + 1, 0) FROM audit_entries),
+    (",
+    log_size!(),
+    "),
     (SELECT json_group_array(json_array(agent, n))
      FROM (SELECT agent, COUNT(*) AS n FROM orders
            WHERE agent IN (SELECT value FROM json_each(?6)) AND created_at >= ?7
            GROUP BY agent)),
     (SELECT json_group_array(json_array(w.jti, (SELECT COUNT(*) FROM grant_spend s
                                                WHERE s.jti = w.jti AND s.at > ?9)))
-     FROM walked w WHERE w.max_per_day IS NOT NULL)";
+     FROM walked w WHERE w.max_per_day IS NOT NULL)"
+);
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
 async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows, LedgerError> {
