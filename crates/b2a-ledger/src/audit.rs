@@ -66,14 +66,6 @@ pub(crate) fn number(size: u64, records: impl IntoIterator<Item = Record>) -> Ve
         .collect()
 }
 
-/// A time as entries store it: RFC 3339 in UTC.
-pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    use time::format_description::well_known::Rfc3339;
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
 /// A bound of a time filter, compared with stored times as text: the second of `t` in UTC,
 /// without fraction or offset — at or after it is every stored time of that second or later
 /// (`2026-11-21T08:00:00` ≤ `2026-11-21T08:00:00.5Z`), before it every earlier one.

@@ -1,9 +1,10 @@
-//! What the ledger keeps to govern agents: the agent registry, the grants (one row per issued
-//! or exchanged token, with its limits), revocations and the spend of every order under a grant.
+//! What the ledger keeps to govern agents: the agent registry, the trust snapshot, and how a
+//! grant's row (one per issued or exchanged token, with its limits and spend) is read.
 
 use std::collections::HashSet;
 
-use b2a_model::{AgentId, Limits, Principal, Role};
+use b2a_model::{AgentId, Principal};
+use b2a_orders::{GrantRecord, GrantState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -48,51 +49,6 @@ pub struct AgentRecord {
     /// When it was registered.
     #[serde(with = "time::serde::rfc3339")]
     pub registered_at: OffsetDateTime,
-}
-
-/// What the ledger keeps of one token to enforce it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantRecord {
-    /// The token's `jti` (external issuers' are namespaced by the verifier).
-    pub jti: String,
-    /// The token it was exchanged from, if any.
-    pub parent: Option<String>,
-    /// Its subject.
-    pub agent: AgentId,
-    /// Its role.
-    pub role: Role,
-    /// The person it acts for.
-    pub principal: Option<Principal>,
-    /// Its limits.
-    pub limits: Limits,
-    /// When it was issued.
-    #[serde(with = "time::serde::rfc3339")]
-    pub issued_at: OffsetDateTime,
-    /// When it expires.
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-}
-
-/// A grant with what has happened under it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantState {
-    /// The grant.
-    pub grant: GrantRecord,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<OffsetDateTime>,
-    /// Minor units spent by orders under this grant and every token exchanged from it.
-    pub spent: u64,
-    /// Orders under this grant (and its descendants) in the 24 hours before `now`.
-    pub orders_last_24h: u32,
-}
-
-/// Who acts on the registry or on a grant, for the audit entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// `operator:<id>`, `agent:<id>` or `cli:<user>`.
-    pub name: String,
-    /// The token it acts with (`jti`), or empty for the CLI on the host.
-    pub credential: String,
 }
 
 /// What every request checks against: tokens revoked and not yet expired, and suspended agents.
@@ -174,14 +130,13 @@ impl GrantRow {
             None,
         );
         let day: i64 = r.try_get(10).map_err(bad)?;
-        let (mut state, _) = row.state()?;
+        let mut state = row.state()?;
         state.orders_last_24h = u32::try_from(day).map_err(corrupt)?;
         Ok(state)
     }
 
-    /// The grant's state (no orders counted in the last 24 hours) and whether it has a daily
-    /// limit.
-    pub(crate) fn state(self) -> Result<(GrantState, bool), LedgerError> {
+    /// The grant's state (no orders counted in the last 24 hours).
+    pub(crate) fn state(self) -> Result<GrantState, LedgerError> {
         let GrantRow(
             jti,
             parent,
@@ -193,7 +148,7 @@ impl GrantRow {
             expires,
             revoked,
             spent,
-            per_day,
+            _per_day,
         ) = self;
         let grant = GrantRecord {
             jti,
@@ -214,6 +169,6 @@ impl GrantRow {
             spent: u64::try_from(spent).map_err(corrupt)?,
             orders_last_24h: 0,
         };
-        Ok((state, per_day.is_some()))
+        Ok(state)
     }
 }

@@ -15,9 +15,8 @@
 //!   concurrency; a revoked grant or a suspended agent places nothing.
 
 mod audit;
-mod batch;
 mod codec;
-mod enforce;
+mod context;
 mod grants;
 mod group_commit;
 mod migrations;
@@ -31,32 +30,18 @@ use async_trait::async_trait;
 use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::entry::{Entry, Record};
 use b2a_audit::merkle::{Hash, NodeId};
-use b2a_model::{
-    AgentId, Money, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, Sku, Transition,
-};
+use b2a_model::{AgentId, Money, Order, OrderId, Principal, Quote, QuoteId, Sku};
 
-/// How an error names a transition: `approved`, `cancelled`, ...
-fn verb(t: Transition) -> &'static str {
-    match t {
-        Transition::Approve => "approved",
-        Transition::Reject => "rejected",
-        Transition::Cancel => "cancelled",
-        Transition::Ship => "shipped",
-        Transition::Deliver => "delivered",
-        Transition::RequestReturn => "returned",
-        Transition::Refund => "refunded",
-    }
-}
 use time::OffsetDateTime;
 
 pub use audit::{AuditHead, AuditQuery, StoredEntry};
-pub use grants::{
-    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Refusal, TrustSnapshot,
+pub use b2a_orders::{
+    Acceptance, Actor, GrantRecord, GrantState, LedgerError, NewQuote, OrderChange, OrderEvent,
+    PlaceOrder, Placed, Revision, RiskRules,
 };
-pub use offers::{Acceptance, NewQuote, PricingSignals, QuoteRecord, Revision, StoredPolicy};
-pub use orders::{OrderChange, OrderEvent, RiskRules};
+pub use grants::{AgentRecord, AgentStatus, Refusal, TrustSnapshot};
+pub use offers::{PricingSignals, QuoteRecord, StoredPolicy};
 pub use postgres::PostgresLedger;
-pub use records::{order_placed, quote_created};
 pub use sqlite::SqliteLedger;
 
 /// What erasing a principal removed.
@@ -77,178 +62,6 @@ pub struct SkuCost {
     pub cost: Money,
     /// Lowest unit price the brand accepts.
     pub floor: Money,
-}
-
-/// Everything the ledger needs to turn a quote into an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlaceOrder {
-    /// The quote to order.
-    pub quote_id: QuoteId,
-    /// The agent placing it; must be the agent the quote was made to.
-    pub agent: AgentId,
-    /// The token it acts with (`jti`), for the audit entry.
-    pub credential: String,
-    /// The grant of that token: its limits (and those of the grants it was exchanged from,
-    /// found through `parent`) are enforced in the order's transaction. Recorded if the ledger
-    /// does not know it yet (a token of a trusted external issuer).
-    pub grant: GrantRecord,
-    /// The client's `Idempotency-Key`.
-    pub idempotency_key: String,
-    /// A digest of the request body; the same key with another body is refused.
-    pub fingerprint: String,
-    /// Now, as the caller sees it (tests pass a fixed instant).
-    pub now: OffsetDateTime,
-    /// The rules that hold an order for a person's approval (with the grants' `approval_above`).
-    pub risk: RiskRules,
-    /// Fulfilment details (shipping address, contact): personal data, kept in the vault apart
-    /// from the order, which only references them.
-    pub fulfilment: Option<serde_json::Value>,
-    /// Salted commitments of those details, by field, for the order's audit entry (never the
-    /// values; `b2a_audit::entry::commit`).
-    pub commitments: std::collections::BTreeMap<String, String>,
-}
-
-/// An order, and whether it was created now or replayed from an earlier request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placed {
-    /// The order.
-    pub order: Order,
-    /// True when the idempotency key had already produced this order.
-    pub replayed: bool,
-}
-
-/// Why a ledger operation failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LedgerError {
-    /// No order with this id (for this agent, when an agent asks).
-    #[error("order {0} not found")]
-    OrderNotFound(OrderId),
-    /// The order's status does not allow this transition.
-    #[error("order {order} is {}: it cannot be {}", from.as_str(), verb(*transition))]
-    InvalidTransition {
-        /// The order.
-        order: OrderId,
-        /// Its status.
-        from: OrderStatus,
-        /// What was asked.
-        transition: Transition,
-    },
-    /// A return was asked for after the return window closed.
-    #[error("order {order} was delivered more than {days} days ago: the return window is closed")]
-    ReturnWindowClosed {
-        /// The order.
-        order: OrderId,
-        /// The window, in days.
-        days: i64,
-    },
-    /// No quote with this id was made to this agent.
-    #[error("quote {0} not found")]
-    QuoteNotFound(QuoteId),
-    /// The quote's expiry has passed.
-    #[error("quote {0} has expired")]
-    QuoteExpired(QuoteId),
-    /// The quote was accepted: its price is bound and no longer negotiable.
-    #[error("quote {0} was accepted and can no longer be countered")]
-    QuoteAccepted(QuoteId),
-    /// An order needs the quote accepted first.
-    #[error("quote {0} has not been accepted; accept it before ordering")]
-    QuoteNotAccepted(QuoteId),
-    /// The quote moved on (another counter-offer or acceptance) since it was read.
-    #[error("quote {quote} changed meanwhile; it is now at round {round}")]
-    QuoteChanged {
-        /// The quote.
-        quote: QuoteId,
-        /// Its current round.
-        round: u32,
-    },
-    /// The quote already became an order.
-    #[error("quote {quote} was already ordered as {order}")]
-    QuoteAlreadyOrdered {
-        /// The quote.
-        quote: QuoteId,
-        /// The order it became.
-        order: OrderId,
-    },
-    /// Not enough units on hand.
-    #[error("only {available} of {sku} in stock, {requested} requested")]
-    InsufficientStock {
-        /// What.
-        sku: Sku,
-        /// Units on hand.
-        available: u32,
-        /// Units asked for.
-        requested: u32,
-    },
-    /// The ledger keeps no stock for this SKU.
-    #[error("no stock is kept for {0}")]
-    UnknownSku(Sku),
-    /// The idempotency key was already used with another request body.
-    #[error("idempotency key reused with a different request")]
-    IdempotencyMismatch,
-    /// Another request with the same idempotency key is still being processed (a concurrent
-    /// retry): the client retries shortly and gets that request's order. Only [`PostgresLedger`]
-    /// returns it, after waiting a few seconds for the other request; SQLite's single writer
-    /// serializes the two requests, so [`SqliteLedger`] never does.
-    #[error("a request with this idempotency key is still being processed; retry shortly")]
-    IdempotencyInFlight,
-    /// The token, or a token it was exchanged from, was revoked.
-    #[error("token {0} has been revoked")]
-    GrantRevoked(String),
-    /// The agent is suspended.
-    #[error("agent {0} is suspended")]
-    AgentSuspended(AgentId),
-    /// The order's total is above a grant's `per_order`.
-    #[error("the order total {total} is above the token's per-order limit of {limit}")]
-    PerOrderLimitExceeded {
-        /// The limit.
-        limit: Money,
-        /// The order's total.
-        total: Money,
-    },
-    /// The order would take a grant's spend above its `total`.
-    #[error(
-        "the order total {requested} is above what remains of the token's budget ({remaining} of {limit})"
-    )]
-    BudgetExceeded {
-        /// The grant whose budget it would exceed.
-        jti: String,
-        /// Its total.
-        limit: Money,
-        /// What remains of it.
-        remaining: Money,
-        /// The order's total.
-        requested: Money,
-    },
-    /// A grant already placed `max_orders_per_day` orders in the last 24 hours.
-    #[error("the token's limit of {limit} orders in 24 hours is reached")]
-    DailyOrderLimitReached {
-        /// The limit.
-        limit: u32,
-    },
-    /// The order is priced in another currency than a grant's limits.
-    #[error("the order is priced in {order}, the token's limits are in {limit}")]
-    LimitCurrencyMismatch {
-        /// The limits' currency.
-        limit: String,
-        /// The order's currency.
-        order: String,
-    },
-    /// No grant with this `jti`.
-    #[error("no token {0} is known")]
-    GrantNotFound(String),
-    /// No registered agent with this id.
-    #[error("no agent {0} is registered")]
-    AgentNotFound(AgentId),
-    /// An agent with this id is already registered.
-    #[error("agent {0} is already registered")]
-    AgentExists(AgentId),
-    /// A stored row could not be read back.
-    #[error("corrupt ledger row: {0}")]
-    Corrupt(String),
-    /// The database failed.
-    #[error("ledger storage: {0}")]
-    Storage(String),
 }
 
 /// The ledger: one trait, one conformance suite, several backends.

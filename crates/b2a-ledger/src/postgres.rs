@@ -16,9 +16,7 @@ use async_trait::async_trait;
 use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::entry::{Entry, Record};
 use b2a_audit::merkle::{Hash, NodeId};
-use b2a_model::{
-    AgentId, Order, OrderId, OrderStatus, Principal, Quote, QuoteId, QuoteStatus, Sku, Transition,
-};
+use b2a_model::{AgentId, Order, OrderId, Principal, Quote, QuoteId, Sku};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -29,14 +27,16 @@ use crate::audit::{AuditHead, AuditQuery, StoredEntry};
 use crate::codec::{corrupt, decode, encode, instant};
 use crate::group_commit::OrderWriter;
 use crate::records::{
-    agent_registered, agent_status_changed, grant_recorded, grant_revoked, order_changed,
-    policy_changed, privacy_erased, privacy_purged, quote_accepted, quote_countered, stock_set,
+    agent_registered, agent_status_changed, grant_recorded, grant_revoked, policy_changed,
+    privacy_erased, privacy_purged, stock_set,
 };
 use crate::{
     Acceptance, Actor, AgentRecord, AgentStatus, Erasure, GrantRecord, GrantState, Ledger,
     LedgerError, NewQuote, OrderChange, OrderEvent, PlaceOrder, Placed, PricingSignals,
-    QuoteRecord, Revision, SkuCost, StoredPolicy, TrustSnapshot, quote_created,
+    QuoteRecord, Revision, SkuCost, StoredPolicy, TrustSnapshot,
 };
+use b2a_orders::lifecycle::delivered_at;
+use b2a_orders::records::quote_created;
 
 /// The endpoint idempotency keys of order creation are scoped to.
 const ORDERS_ENDPOINT: &str = "POST /v1/orders";
@@ -289,45 +289,20 @@ impl PostgresLedger {
         let mut tx = self.begin().await?;
         let (current, order) =
             offers::current_for_update(&mut tx, &rev.quote_id, &rev.agent).await?;
-        offers::still_open(&current, order.as_deref(), rev.now)?;
-        if current.round != rev.from_round {
-            return Err(LedgerError::QuoteChanged {
-                quote: current.id,
-                round: current.round,
-            }
-            .into());
-        }
-        let now_current = match &rev.new_version {
-            Some(new) => {
-                offers::replace(&mut tx, &current, new).await?;
-                new.clone()
-            }
-            None => current.clone(),
-        };
-        append(&mut tx, quote_countered(&current, rev)).await?;
+        let write = rev.apply(current, order.as_ref())?;
+        offers::store(&mut tx, &write).await?;
         tx.commit().await.map_err(db)?;
-        Ok(now_current)
+        Ok(write.current)
     }
 
     async fn accept_quote_once(&self, acc: &Acceptance) -> Result<Quote, Fail> {
         let new = &acc.accepted;
         let mut tx = self.begin().await?;
         let (current, order) = offers::current_for_update(&mut tx, &new.id, &new.agent).await?;
-        if current.status == QuoteStatus::Accepted && current.round == new.round {
-            return Ok(current);
-        }
-        offers::still_open(&current, order.as_deref(), acc.now)?;
-        if current.round != new.round {
-            return Err(LedgerError::QuoteChanged {
-                quote: current.id,
-                round: current.round,
-            }
-            .into());
-        }
-        offers::replace(&mut tx, &current, new).await?;
-        append(&mut tx, quote_accepted(new, &acc.credential, acc.now)).await?;
+        let write = acc.apply(current, order.as_ref())?;
+        offers::store(&mut tx, &write).await?;
         tx.commit().await.map_err(db)?;
-        Ok(new.clone())
+        Ok(write.current)
     }
 
     async fn store_policy_once(
@@ -347,51 +322,30 @@ impl PostgresLedger {
 
     async fn transition_order_once(&self, change: &OrderChange) -> Result<Order, Fail> {
         let mut tx = self.begin().await?;
-        let mut order = orders::load_for_update(&mut tx, &change.order_id, change.agent.as_ref())
+        let order = orders::load_for_update(&mut tx, &change.order_id, change.agent.as_ref())
             .await?
             .ok_or_else(|| LedgerError::OrderNotFound(change.order_id.clone()))?;
-        let from = order.status;
-        let to = change
-            .transition
-            .apply(from)
-            .ok_or_else(|| LedgerError::InvalidTransition {
-                order: order.id.clone(),
-                from,
-                transition: change.transition,
-            })?;
-        if change.transition == Transition::RequestReturn {
-            let delivered = orders::events(&mut tx, &order.id)
-                .await?
-                .into_iter()
-                .rev()
-                .find(|e| e.status == OrderStatus::Delivered)
-                .map_or(order.created_at, |e| e.at);
-            if change.now > delivered + change.return_window {
-                return Err(LedgerError::ReturnWindowClosed {
-                    order: order.id,
-                    days: change.return_window.whole_days(),
-                }
-                .into());
-            }
+        let delivered = match change.needs_delivery_time() {
+            true => delivered_at(&orders::events(&mut tx, &order.id).await?),
+            false => None,
+        };
+        let moved = change.apply(order, delivered)?;
+        if moved.releases {
+            orders::release(&mut tx, &moved.order).await?;
         }
-        if change.transition.releases() {
-            orders::release(&mut tx, &order).await?;
-        }
-        order.status = to;
-        order.status_reason = change.reason.clone();
-        order.updated_at = Some(change.now);
+        let order = moved.order;
         orders::update(&mut tx, &order).await?;
         orders::append_event(
             &mut tx,
             &order.id,
-            to,
+            order.status,
             Some(change.transition),
             &change.by.name,
             change.reason.as_deref(),
             change.now,
         )
         .await?;
-        append(&mut tx, order_changed(&order, from, change)).await?;
+        append(&mut tx, moved.record).await?;
         tx.commit().await.map_err(db)?;
         Ok(order)
     }
@@ -595,7 +549,7 @@ impl Ledger for PostgresLedger {
             current,
             history,
             bounds,
-            order: order.map(OrderId::parse).transpose().map_err(corrupt)?,
+            order,
         }))
     }
 

@@ -1,7 +1,8 @@
 //! Quotes beyond their first version, and what pricing reads: tables `quote_versions`,
 //! `quote_bounds`, `sku_activity` and `pricing_policies`.
 
-use b2a_model::{AgentId, Money, Quote, QuoteId, QuoteStatus, Sku};
+use b2a_model::{AgentId, Money, OrderId, Quote, QuoteId, Sku};
+use b2a_orders::offers::{QuoteWrite, hour_of};
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 
@@ -13,15 +14,23 @@ pub(super) async fn current(
     conn: &mut PgConnection,
     id: &QuoteId,
     agent: &AgentId,
-) -> Result<Option<(Quote, Option<String>)>, Fail> {
+) -> Result<Option<(Quote, Option<OrderId>)>, Fail> {
     let row = sqlx::query("SELECT body, order_id FROM quotes WHERE id = $1 AND agent = $2")
         .bind(id.as_str())
         .bind(agent.as_str())
         .fetch_optional(conn)
         .await
         .map_err(db)?;
-    row.map(|r| Ok((decode(r.get::<&str, _>(0))?, r.get(1))))
+    Ok(row.as_ref().map(quote_row).transpose()?)
+}
+
+fn quote_row(r: &sqlx::postgres::PgRow) -> Result<(Quote, Option<OrderId>), LedgerError> {
+    let order = r
+        .get::<Option<String>, _>(1)
+        .map(OrderId::parse)
         .transpose()
+        .map_err(corrupt)?;
+    Ok((decode(r.get::<&str, _>(0))?, order))
 }
 
 /// The current version of a quote of `agent` and the order placed on it, for a write: the
@@ -30,7 +39,7 @@ pub(super) async fn current_for_update(
     conn: &mut PgConnection,
     id: &QuoteId,
     agent: &AgentId,
-) -> Result<(Quote, Option<String>), Fail> {
+) -> Result<(Quote, Option<OrderId>), Fail> {
     let row =
         sqlx::query("SELECT body, order_id FROM quotes WHERE id = $1 AND agent = $2 FOR UPDATE")
             .bind(id.as_str())
@@ -39,13 +48,13 @@ pub(super) async fn current_for_update(
             .await
             .map_err(db)?
             .ok_or_else(|| LedgerError::QuoteNotFound(id.clone()))?;
-    Ok((decode(row.get::<&str, _>(0))?, row.get(1)))
+    Ok(quote_row(&row)?)
 }
 
-/// Replaces the current version of a quote, keeping the one it replaces in `quote_versions`
-/// when the round changes.
-pub(super) async fn replace(conn: &mut PgConnection, old: &Quote, new: &Quote) -> Result<(), Fail> {
-    if new.round != old.round {
+/// Stores what a counter-offer or an acceptance decided: the version it keeps in the history,
+/// the one in force, its audit entry.
+pub(super) async fn store(conn: &mut PgConnection, write: &QuoteWrite) -> Result<(), Fail> {
+    if let Some(old) = &write.history {
         sqlx::query("INSERT INTO quote_versions (quote_id, round, body) VALUES ($1, $2, $3)")
             .bind(old.id.as_str())
             .bind(i64::from(old.round))
@@ -54,33 +63,17 @@ pub(super) async fn replace(conn: &mut PgConnection, old: &Quote, new: &Quote) -
             .await
             .map_err(db)?;
     }
-    sqlx::query("UPDATE quotes SET body = $1, expires_at = $2 WHERE id = $3")
-        .bind(encode(new)?)
-        .bind(new.expires_at.unix_timestamp())
-        .bind(new.id.as_str())
-        .execute(conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-/// Checks that `quote` can still be countered or accepted at `now`.
-pub(super) fn still_open(
-    quote: &Quote,
-    order: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<(), LedgerError> {
-    if let Some(order) = order {
-        return Err(LedgerError::QuoteAlreadyOrdered {
-            quote: quote.id.clone(),
-            order: b2a_model::OrderId::parse(order).map_err(corrupt)?,
-        });
+    if let Some(new) = &write.replacement {
+        sqlx::query("UPDATE quotes SET body = $1, expires_at = $2 WHERE id = $3")
+            .bind(encode(new)?)
+            .bind(new.expires_at.unix_timestamp())
+            .bind(new.id.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
     }
-    if quote.expires_at <= now {
-        return Err(LedgerError::QuoteExpired(quote.id.clone()));
-    }
-    if quote.status == QuoteStatus::Accepted {
-        return Err(LedgerError::QuoteAccepted(quote.id.clone()));
+    if let Some(record) = &write.record {
+        super::audit_log::append(conn, record.clone()).await?;
     }
     Ok(())
 }
@@ -118,7 +111,7 @@ pub(super) async fn record_activity(
              currency = COALESCE(a.currency, excluded.currency)",
     )
     .bind(sku.as_str())
-    .bind(crate::offers::hour_of(at))
+    .bind(hour_of(at))
     .bind(i64::from(quantity))
     .bind(base_price.map(Money::amount))
     .bind(base_price.map(Money::amount))
@@ -189,7 +182,7 @@ pub(super) async fn signals(
             "SELECT COALESCE(SUM(quantity), 0)::BIGINT FROM sku_activity WHERE sku = $1 AND hour >= $2",
         )
         .bind(sku.as_str())
-        .bind(crate::offers::hour_of(demand_since))
+        .bind(hour_of(demand_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
@@ -198,7 +191,7 @@ pub(super) async fn signals(
              FROM sku_activity WHERE sku = $1 AND hour >= $2 AND base_min IS NOT NULL",
         )
         .bind(sku.as_str())
-        .bind(crate::offers::hour_of(prices_since))
+        .bind(hour_of(prices_since))
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;

@@ -8,7 +8,7 @@
 //! 2. one statement that locks and reads all its orders depend on ([`CONTEXT`]);
 //! 3. one statement that writes all they change ([`WRITES`]).
 //!
-//! Between the two, `batch.rs` decides each order in turn, in memory, as if each were placed
+//! Between the two, `b2a_orders::placing` decides each order in turn, in memory, as if each were placed
 //! alone in that order. A refused order has written nothing, so the batch needs no savepoint
 //! (a new token's grant, recorded before its orders are decided, is removed again if they were
 //! all refused).
@@ -33,10 +33,11 @@ use super::audit_log::{bind_appended, store_entries_ctes};
 use super::{
     Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column, corrupt, db, grant_rows, retrying, sqlstate,
 };
-use crate::batch::{self, ContextColumns, ContextParams, Outcome, Placement, Rows};
-use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
+use crate::context::{self, ContextColumns, ContextParams};
 use crate::group_commit::{Answer, Job, PlaceBatch};
 use crate::{LedgerError, PlaceOrder};
+use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
+use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
 
 /// How long an order of a batch waits for a lock another transaction holds (another replica's
 /// batch, a counter-offer on its quote, a revocation of its token) before it leaves the batch
@@ -163,9 +164,9 @@ impl Placer {
             .fetch_all(&mut *conn)
             .await
             .map_err(db)?;
-            rows.set_day_counts(counts);
+            rows.set_day_counts(context::day_counts(counts));
         }
-        let outcome = batch::decide(&admitted, rows)?;
+        let outcome = placing::decide(&admitted, rows);
         if !outcome.placed.is_empty() {
             write(&mut *conn, &outcome).await?;
         }
@@ -347,7 +348,7 @@ SELECT
            WHERE agent = ANY($7) AND created_at >= $8 GROUP BY agent) recent)";
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
-async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fail> {
+async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Snapshot, Fail> {
     let p = ContextParams::of(cmds);
     let row = sqlx::query(CONTEXT)
         .bind(&p.agents_of)
@@ -362,7 +363,7 @@ async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Rows, Fai
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
-    Ok(Rows::decode(ContextColumns {
+    Ok(context::snapshot(ContextColumns {
         keys: row.get(0),
         quotes: row.get(1),
         agents: row.get(2),
@@ -425,7 +426,7 @@ async fn write(conn: &mut PgConnection, outcome: &Outcome) -> Result<(), Fail> {
         .copied()
         .filter(|p| p.details.is_some())
         .collect();
-    let batch::Totals {
+    let Totals {
         taken,
         demand,
         spend,

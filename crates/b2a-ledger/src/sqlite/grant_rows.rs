@@ -8,9 +8,9 @@ use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use super::{encode, storage};
-use crate::enforce::{DAY_SECONDS, saturating};
 use crate::grants::GrantRow;
 use crate::{Actor, GrantRecord, GrantState, LedgerError};
+use b2a_orders::admission::{DAY_SECONDS, saturating};
 
 /// How long after its expiry a revoked token stays in the trust snapshot: verifiers accept
 /// tokens that far past `exp` for clock skew.

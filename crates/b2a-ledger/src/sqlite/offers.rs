@@ -1,13 +1,13 @@
 //! Quotes beyond their first version, and what pricing reads: tables `quote_versions`,
 //! `quote_bounds`, `sku_activity` and `pricing_policies`.
 
-use b2a_model::{AgentId, Money, Principal, Quote, QuoteId, QuoteStatus, Sku};
+use b2a_model::{AgentId, Money, OrderId, Principal, Quote, QuoteId, Sku};
+use b2a_orders::offers::{QuoteWrite, hour_of};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::script::Script;
 use super::{corrupt, decode, encode, instant, storage};
-use crate::offers::hour_of;
 use crate::{LedgerError, PricingSignals, SkuCost, StoredPolicy};
 
 /// The current version of a quote of `agent` and the order placed on it, for a write.
@@ -15,7 +15,7 @@ pub(super) async fn current(
     conn: &mut SqliteConnection,
     id: &QuoteId,
     agent: &AgentId,
-) -> Result<(Quote, Option<String>), LedgerError> {
+) -> Result<(Quote, Option<OrderId>), LedgerError> {
     let row = sqlx::query("SELECT body, order_id FROM quotes WHERE id = ? AND agent = ?")
         .bind(id.as_str())
         .bind(agent.as_str())
@@ -23,17 +23,21 @@ pub(super) async fn current(
         .await
         .map_err(storage)?
         .ok_or_else(|| LedgerError::QuoteNotFound(id.clone()))?;
-    Ok((decode(row.get::<&str, _>(0))?, row.get(1)))
+    let order = row
+        .get::<Option<String>, _>(1)
+        .map(OrderId::parse)
+        .transpose()
+        .map_err(corrupt)?;
+    Ok((decode(row.get::<&str, _>(0))?, order))
 }
 
-/// Replaces the current version of a quote, keeping the one it replaces in `quote_versions`
-/// when the round changes.
-pub(super) async fn replace(
+/// Stores what a counter-offer or an acceptance decided: the version it keeps in the history,
+/// the one in force, its audit entry.
+pub(super) async fn store(
     conn: &mut SqliteConnection,
-    old: &Quote,
-    new: &Quote,
+    write: &QuoteWrite,
 ) -> Result<(), LedgerError> {
-    if new.round != old.round {
+    if let Some(old) = &write.history {
         sqlx::query("INSERT INTO quote_versions (quote_id, round, body) VALUES (?, ?, ?)")
             .bind(old.id.as_str())
             .bind(i64::from(old.round))
@@ -42,33 +46,17 @@ pub(super) async fn replace(
             .await
             .map_err(storage)?;
     }
-    sqlx::query("UPDATE quotes SET body = ?, expires_at = ? WHERE id = ?")
-        .bind(encode(new)?)
-        .bind(new.expires_at.unix_timestamp())
-        .bind(new.id.as_str())
-        .execute(conn)
-        .await
-        .map_err(storage)?;
-    Ok(())
-}
-
-/// Checks that `quote` can still be countered or accepted at `now`.
-pub(super) fn still_open(
-    quote: &Quote,
-    order: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<(), LedgerError> {
-    if let Some(order) = order {
-        return Err(LedgerError::QuoteAlreadyOrdered {
-            quote: quote.id.clone(),
-            order: b2a_model::OrderId::parse(order).map_err(corrupt)?,
-        });
+    if let Some(new) = &write.replacement {
+        sqlx::query("UPDATE quotes SET body = ?, expires_at = ? WHERE id = ?")
+            .bind(encode(new)?)
+            .bind(new.expires_at.unix_timestamp())
+            .bind(new.id.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(storage)?;
     }
-    if quote.expires_at <= now {
-        return Err(LedgerError::QuoteExpired(quote.id.clone()));
-    }
-    if quote.status == QuoteStatus::Accepted {
-        return Err(LedgerError::QuoteAccepted(quote.id.clone()));
+    if let Some(record) = &write.record {
+        super::audit_log::append(conn, record.clone()).await?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //!
 //! Whatever its size, a batch takes two trips to SQLite's thread besides `BEGIN` and `COMMIT`:
 //! one query reads every row its orders depend on ([`CONTEXT`]), and one script writes every row
-//! they change ([`WRITES`]). Between the two, `batch.rs` decides each order in turn, in memory,
+//! they change ([`WRITES`]). Between the two, `b2a_orders::placing` decides each order in turn, in memory,
 //! exactly as if each were placed alone in that order (the same code decides PostgreSQL's
 //! batches). A refused order writes nothing; a new token's grant is recorded before its orders
 //! are decided and removed again if they were all refused.
@@ -18,11 +18,12 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use super::audit_log::log_size;
 use super::script::Script;
 use super::{ORDERS_ENDPOINT, audit_log, grant_rows, storage};
-use crate::batch::{self, ContextColumns, ContextParams, Outcome, Placement, Rows, Totals};
 use crate::codec::{corrupt, decode, encode};
-use crate::enforce::{DAY_SECONDS, MAX_CHAIN};
+use crate::context::{self, ContextColumns, ContextParams};
 use crate::group_commit::{Answer, Job, PlaceBatch, fail_all};
 use crate::{LedgerError, PlaceOrder};
+use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
+use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
 
 /// Places batches of orders through the writer pool.
 pub(super) struct Batches(pub(super) SqlitePool);
@@ -58,7 +59,7 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
         }
         rows = load(&mut tx, cmds).await?;
     }
-    let outcome = batch::decide(cmds, rows)?;
+    let outcome = placing::decide(cmds, rows);
     let mut script = Script::default();
     if !outcome.placed.is_empty() {
         add_writes(&mut script, &outcome)?;
@@ -126,7 +127,7 @@ SELECT
 );
 
 /// The rows `cmds` depend on ([`CONTEXT`]).
-async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows, LedgerError> {
+async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Snapshot, LedgerError> {
     let p = ContextParams::of(cmds);
     let keys: Vec<(&str, &str)> = p
         .agents_of
@@ -147,7 +148,7 @@ async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows,
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-    let mut rows = Rows::decode(ContextColumns {
+    let mut rows = context::snapshot(ContextColumns {
         keys: row.get(0),
         quotes: row.get(1),
         agents: row.get(2),
@@ -156,7 +157,7 @@ async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Rows,
         audit_size: row.get(5),
         recent: row.get(6),
     })?;
-    rows.set_day_counts(decode(row.get(7))?);
+    rows.set_day_counts(context::day_counts(decode(row.get(7))?));
     Ok(rows)
 }
 
