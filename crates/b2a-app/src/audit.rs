@@ -14,7 +14,7 @@ use b2a_audit::merkle::{
     Hash, NodeId, consistency_ranges, empty_root, inclusion_ranges, range_hash, range_nodes,
 };
 use b2a_audit::verify::{Bundle, ProvenEntry, encode_hash};
-use b2a_ledger::{AuditQuery, Ledger, StoredEntry};
+use b2a_ledger::{AuditQuery, AuditStore, StoredEntry};
 use b2a_model::OrderId;
 use b2a_trust::AuditKey;
 use serde::Serialize;
@@ -29,7 +29,7 @@ const MAX_TRAIL: u32 = 1_000;
 /// The audit log as auditors see it, and the key that signs its checkpoints.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    ledger: Arc<dyn Ledger>,
+    ledger: Arc<dyn AuditStore>,
     key: AuditKey,
     origin: String,
 }
@@ -75,7 +75,7 @@ pub struct ConsistencyProof {
 
 impl AuditLog {
     /// The log of `ledger`, its checkpoints named `origin` and signed with `key`.
-    pub fn new(ledger: Arc<dyn Ledger>, key: AuditKey, origin: impl Into<String>) -> Self {
+    pub fn new(ledger: Arc<dyn AuditStore>, key: AuditKey, origin: impl Into<String>) -> Self {
         Self {
             ledger,
             key,

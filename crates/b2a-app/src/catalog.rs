@@ -79,7 +79,7 @@ impl Shop {
             .on_catalog(move |c| c.load_sources(sources, on_progress))
             .await?;
         if !report.stock.is_empty() {
-            self.ledger().seed_stock(&report.stock).await?;
+            self.inventory().seed_stock(&report.stock).await?;
         }
         Ok(report)
     }
@@ -116,7 +116,7 @@ impl Shop {
         } else {
             "catalog.published"
         };
-        self.ledger()
+        self.audit_store()
             .append_audit(Record {
                 at,
                 actor: actor.to_owned(),

@@ -92,15 +92,15 @@ pub async fn seed(shop: &Shop) -> Result<Seeded, ShopError> {
             (loaded.version, true)
         }
     };
-    let stock_rows = shop.ledger().seed_stock(&stock_levels()?).await?;
-    shop.ledger().seed_costs(&costs()?).await?;
-    if shop.ledger().policy().await?.is_none() {
+    let stock_rows = shop.inventory().seed_stock(&stock_levels()?).await?;
+    shop.inventory().seed_costs(&costs()?).await?;
+    if shop.policies().policy().await?.is_none() {
         let system = b2a_ledger::Actor {
             name: "system".into(),
             credential: String::new(),
         };
         crate::load_policy(
-            shop.ledger().as_ref(),
+            shop.policies(),
             PRICING_POLICY_TOML,
             true,
             &system,

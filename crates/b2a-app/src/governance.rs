@@ -11,7 +11,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use b2a_ledger::{
-    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, Ledger, LedgerError, Refusal,
+    Actor, AgentRecord, AgentStatus, GrantRecord, GrantState, LedgerError, Refusal, Registry,
     TrustSnapshot,
 };
 use b2a_model::{AgentId, Confirmation, Limits, Money};
@@ -150,7 +150,7 @@ impl StampCheck {
 
 /// The registry, token issuance and the standing of tokens.
 pub struct Governance {
-    ledger: Arc<dyn Ledger>,
+    ledger: Arc<dyn Registry>,
     tokens: Arc<TokenService>,
     loaded: RwLock<Option<Loaded>>,
     stamp_check: StampCheck,
@@ -198,7 +198,7 @@ pub fn grant_of(claims: &Claims) -> GrantRecord {
 
 impl Governance {
     /// Governance over this ledger, signing and verifying with `tokens`.
-    pub fn new(ledger: Arc<dyn Ledger>, tokens: Arc<TokenService>) -> Self {
+    pub fn new(ledger: Arc<dyn Registry>, tokens: Arc<TokenService>) -> Self {
         Self {
             ledger,
             tokens,

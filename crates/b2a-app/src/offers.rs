@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
 use b2a_graph::SkuOffer;
-use b2a_ledger::{Acceptance, Actor, Ledger, NewQuote, Revision, StoredPolicy};
+use b2a_ledger::{Acceptance, Actor, NewQuote, Policies, Revision, StoredPolicy};
 use b2a_model::{
     Answer, Currency, NegotiationState, Quote, QuoteId, QuoteRequest, QuoteSignature, QuoteStatus,
     Sku,
@@ -78,7 +78,7 @@ impl Shop {
         &self,
         currency: Currency,
     ) -> Result<(u64, Arc<PricingPolicy>, Option<StoredPolicy>), ShopError> {
-        let Some(stored) = self.ledger().policy().await? else {
+        let Some(stored) = self.policies().policy().await? else {
             return Ok((0, Arc::new(PricingPolicy::list_prices_only(currency)), None));
         };
         let mut cache = self
@@ -111,7 +111,7 @@ impl Shop {
         by: &Actor,
         now: OffsetDateTime,
     ) -> Result<StoredPolicy, ShopError> {
-        load_policy(self.ledger().as_ref(), text, toml, by, now).await
+        load_policy(self.policies(), text, toml, by, now).await
     }
 
     /// The pricing policy in force as agents may read it: rule kinds, bounds as percentages,
@@ -171,7 +171,7 @@ impl Shop {
             Duration::hours(i64::from(s.window_hours))
         });
         let signals = self
-            .ledger()
+            .offers()
             .pricing_signals(&skus, now - window, now - PRICE_WINDOW)
             .await?;
         let inputs: Vec<LineInput> = request
@@ -231,7 +231,7 @@ impl Shop {
         })?;
         let bounds = serde_json::to_value(&priced.bounds)
             .map_err(|e| ShopError::Task(format!("bounds serialization: {e}")))?;
-        self.ledger()
+        self.offers()
             .create_quote(NewQuote {
                 quote: &quote,
                 bounds: &bounds,
@@ -276,7 +276,7 @@ impl Shop {
             return Ok(ConsentedAttributes::none());
         };
         let orders = self
-            .ledger()
+            .offers()
             .principal_orders(principal, now - LOYALTY_WINDOW)
             .await?;
         let tier = loyalty.tier_for(orders).map(|t| t.tier.clone());
@@ -307,7 +307,7 @@ impl Shop {
         id: QuoteId,
     ) -> Result<QuoteHistory, ShopError> {
         let record = self
-            .ledger()
+            .offers()
             .quote_record(&id, &caller.agent)
             .await?
             .ok_or(ShopError::QuoteNotFound(id))?;
@@ -327,7 +327,7 @@ impl Shop {
         now: OffsetDateTime,
     ) -> Result<CounterOutcome, ShopError> {
         let record = self
-            .ledger()
+            .offers()
             .quote_record(&id, &caller.agent)
             .await?
             .ok_or(ShopError::QuoteNotFound(id.clone()))?;
@@ -370,7 +370,7 @@ impl Shop {
             None => None,
         };
         let quote = self
-            .ledger()
+            .offers()
             .revise_quote(&Revision {
                 quote_id: current.id.clone(),
                 agent: caller.agent.clone(),
@@ -407,7 +407,7 @@ impl Shop {
             ..current
         })?;
         Ok(self
-            .ledger()
+            .offers()
             .accept_quote(&Acceptance {
                 accepted,
                 credential: caller.credential.clone(),
@@ -430,7 +430,7 @@ pub fn parse_policy(text: &str, toml: bool) -> Result<PricingPolicy, ShopError> 
 /// Checks a pricing policy and stores it as the newest version of `ledger`'s, audited: it prices
 /// every quote made from now on, in every gateway on that ledger. Nothing is stored if it fails.
 pub async fn load_policy(
-    ledger: &dyn Ledger,
+    ledger: &dyn Policies,
     text: &str,
     toml: bool,
     by: &Actor,

@@ -113,12 +113,12 @@ impl Shop {
             fulfilment,
             commitments,
         };
-        self.ledger().place_order(&cmd).await.map_err(not_found)
+        self.order_book().place_order(&cmd).await.map_err(not_found)
     }
 
     /// One of the caller's orders.
     pub async fn order(&self, caller: &Caller, id: OrderId) -> Result<Order, ShopError> {
-        self.ledger()
+        self.order_book()
             .order(&id, &caller.agent)
             .await?
             .ok_or(ShopError::OrderNotFound(id))
@@ -132,7 +132,7 @@ impl Shop {
         limit: u32,
     ) -> Result<OrderPage, ShopError> {
         let items = self
-            .ledger()
+            .order_book()
             .orders(&caller.agent, before.as_ref(), limit)
             .await?;
         Ok(page(items, limit))
@@ -144,7 +144,7 @@ impl Shop {
         caller: &Caller,
         id: OrderId,
     ) -> Result<Vec<OrderEvent>, ShopError> {
-        self.ledger()
+        self.order_book()
             .order_events(&id, Some(&caller.agent))
             .await?
             .ok_or(ShopError::OrderNotFound(id))
@@ -199,7 +199,7 @@ impl Shop {
     }
 
     async fn transition(&self, change: OrderChange) -> Result<Order, ShopError> {
-        self.ledger()
+        self.order_book()
             .transition_order(&change)
             .await
             .map_err(not_found)
@@ -212,7 +212,7 @@ impl Shop {
         limit: u32,
     ) -> Result<OrderPage, ShopError> {
         let items = self
-            .ledger()
+            .order_book()
             .pending_approvals(after.as_ref(), limit)
             .await?;
         Ok(page(items, limit))
@@ -223,14 +223,18 @@ impl Shop {
         &self,
         id: OrderId,
     ) -> Result<(Order, Option<serde_json::Value>, Vec<OrderEvent>), ShopError> {
-        let ledger = self.ledger();
-        let order = ledger
+        let order = self
+            .order_book()
             .order_any(&id)
             .await?
             .ok_or_else(|| ShopError::OrderNotFound(id.clone()))?;
-        let stored = ledger.fulfilment(&id).await?;
+        let stored = self.vault().fulfilment(&id).await?;
         let fulfilment = self.open_details(&order, stored).await?;
-        let events = ledger.order_events(&id, None).await?.unwrap_or_default();
+        let events = self
+            .order_book()
+            .order_events(&id, None)
+            .await?
+            .unwrap_or_default();
         Ok((order, fulfilment, events))
     }
 }

@@ -45,7 +45,7 @@ impl Shop {
     ) -> Result<(Value, BTreeMap<String, String>), ShopError> {
         let owner = owner(principal, agent);
         let stored = self
-            .ledger()
+            .vault()
             .vault_key(&owner, VaultKey::generate().as_bytes())
             .await?;
         let key = VaultKey::from_bytes(&stored).map_err(corrupt)?;
@@ -84,7 +84,7 @@ impl Shop {
             Some(plain) => return Ok(Some(plain)),
         };
         let owner = owner(order.principal.as_ref(), &order.agent);
-        let Some(stored) = self.ledger().stored_vault_key(&owner).await? else {
+        let Some(stored) = self.vault().stored_vault_key(&owner).await? else {
             return Ok(Some(erased()));
         };
         let key = VaultKey::from_bytes(&stored).map_err(corrupt)?;
@@ -105,7 +105,7 @@ impl Shop {
     ) -> Result<Vec<OrderId>, ShopError> {
         let closed_before = now - retention;
         Ok(self
-            .ledger()
+            .vault()
             .purge_personal_data(closed_before, by, now)
             .await?)
     }
@@ -142,10 +142,13 @@ impl Shop {
         principal: &Principal,
         now: OffsetDateTime,
     ) -> Result<Value, ShopError> {
-        let ledger = self.ledger();
         let mut orders = Vec::new();
-        for order in ledger.orders_of_principal(principal, EXPORT_LIMIT).await? {
-            let stored = ledger.fulfilment(&order.id).await?;
+        for order in self
+            .vault()
+            .orders_of_principal(principal, EXPORT_LIMIT)
+            .await?
+        {
+            let stored = self.vault().fulfilment(&order.id).await?;
             let fulfilment = self.open_details(&order, stored).await?;
             orders.push(json!({"order": order, "fulfilment": fulfilment}));
         }
@@ -154,7 +157,8 @@ impl Shop {
             limit: EXPORT_LIMIT,
             ..AuditQuery::default()
         };
-        let entries = ledger
+        let entries = self
+            .audit_store()
             .audit_entries(&query)
             .await?
             .iter()
@@ -175,7 +179,7 @@ impl Shop {
             let (Ok(id), Ok(agent)) = (QuoteId::parse(id), AgentId::parse(agent)) else {
                 continue;
             };
-            if let Some(quote) = ledger.quote(&id, &agent).await? {
+            if let Some(quote) = self.offers().quote(&id, &agent).await? {
                 quotes.insert(id.as_str().to_owned(), json!(quote));
             }
         }
@@ -198,6 +202,6 @@ impl Shop {
         by: &Actor,
         now: OffsetDateTime,
     ) -> Result<Erasure, ShopError> {
-        Ok(self.ledger().erase_principal(principal, by, now).await?)
+        Ok(self.vault().erase_principal(principal, by, now).await?)
     }
 }

@@ -2,7 +2,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use b2a_graph::{CatalogStore, GraphError, ProductDocument, ProductPage, ProductQuery};
-use b2a_ledger::{GrantRecord, Ledger, LedgerError};
+use b2a_ledger::{
+    AuditStore, GrantRecord, Inventory, Ledger, LedgerError, Offers, OrderBook, Policies, Vault,
+};
 use b2a_model::{
     AgentId, Availability, Consent, OrderId, Principal, ProductId, Quote, QuoteId, Sku,
 };
@@ -187,9 +189,34 @@ impl Shop {
         &self.catalog
     }
 
-    /// The ledger.
-    pub fn ledger(&self) -> &Arc<dyn Ledger> {
-        &self.ledger
+    /// Stock levels and costs.
+    pub fn inventory(&self) -> &dyn Inventory {
+        &*self.ledger
+    }
+
+    /// Quotes and what pricing reads.
+    pub fn offers(&self) -> &dyn Offers {
+        &*self.ledger
+    }
+
+    /// The pricing policy's versions.
+    pub fn policies(&self) -> &dyn Policies {
+        &*self.ledger
+    }
+
+    /// Orders.
+    pub fn order_book(&self) -> &dyn OrderBook {
+        &*self.ledger
+    }
+
+    /// Personal data.
+    pub fn vault(&self) -> &dyn Vault {
+        &*self.ledger
+    }
+
+    /// The audit log's entries (what a principal's access request gathers).
+    pub fn audit_store(&self) -> &dyn AuditStore {
+        &*self.ledger
     }
 
     /// The brand's token service (its keys sign quotes).
@@ -285,7 +312,7 @@ impl Shop {
 
     /// One of the caller's quotes.
     pub async fn quote(&self, caller: &Caller, id: QuoteId) -> Result<Quote, ShopError> {
-        self.ledger
+        self.offers()
             .quote(&id, &caller.agent)
             .await?
             .ok_or(ShopError::QuoteNotFound(id))

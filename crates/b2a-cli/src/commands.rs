@@ -428,7 +428,7 @@ async fn pricing(cmd: PricingCommand, file: FileConfig) -> anyhow::Result<()> {
         }
         PricingCommand::Show(args) => {
             let ledger = data_dir(args.data, &file)?.ledger().await?;
-            match b2a_ledger::Ledger::policy(&ledger).await? {
+            match b2a_ledger::Policies::policy(&ledger).await? {
                 Some(p) => {
                     println!(
                         "{}",

@@ -94,49 +94,6 @@ impl AuditQuery {
     }
 }
 
-/// The query of `q` (`SELECT seq, body FROM audit_entries …`), for either backend: only the
-/// filters given, so that each uses its index (`audit_index`, `audit_subjects`: complete up to
-/// the head once [`pending`] entries are indexed).
-pub(crate) fn entries_query<DB: sqlx::Database>(q: &AuditQuery) -> sqlx::QueryBuilder<DB>
-where
-    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    DB::Arguments: Default,
-{
-    let mut b = sqlx::QueryBuilder::new(if q.is_filtered() {
-        "SELECT seq, e.body FROM audit_index JOIN audit_entries e USING (seq) WHERE seq >= "
-    } else {
-        "SELECT seq, body FROM audit_entries WHERE seq >= "
-    });
-    b.push_bind(i64::try_from(q.from_seq).unwrap_or(i64::MAX));
-    if let Some(agent) = &q.agent {
-        b.push(" AND (actor = ")
-            .push_bind(format!("agent:{agent}"))
-            .push(" OR seq IN (SELECT seq FROM audit_subjects WHERE subject = ")
-            .push_bind(agent.clone())
-            .push("))");
-    }
-    if let Some(principal) = &q.principal {
-        b.push(" AND principal = ").push_bind(principal.clone());
-    }
-    if let Some(subject) = &q.subject {
-        b.push(" AND seq IN (SELECT seq FROM audit_subjects WHERE subject = ")
-            .push_bind(subject.clone())
-            .push(")");
-    }
-    if let Some(action) = &q.action {
-        b.push(" AND action = ").push_bind(action.clone());
-    }
-    if let Some(since) = q.since {
-        b.push(" AND at >= ").push_bind(time_bound(since));
-    }
-    if let Some(until) = q.until {
-        b.push(" AND at < ").push_bind(time_bound(until));
-    }
-    b.push(" ORDER BY seq LIMIT ").push_bind(i64::from(q.limit));
-    b
-}
-
 /// At most this many entries are indexed per transaction, so that indexing never holds the
 /// write lock long.
 pub(crate) const INDEX_BATCH: usize = 4096;
@@ -291,27 +248,6 @@ pub(crate) fn carried_over(
         subjects: vec![subject],
         payload: crate::codec::decode(&details)?,
         commitments: Default::default(),
-    })
-}
-
-/// Kept checkpoints, smallest first (the same text in both SQL dialects).
-pub(crate) const ALL_CHECKPOINTS: &str = "SELECT body FROM audit_checkpoints ORDER BY size";
-/// The kept checkpoint of the largest size.
-pub(crate) const LATEST_CHECKPOINT: &str =
-    "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1";
-
-/// Checkpoints as stored (their JSON).
-pub(crate) fn checkpoints(
-    bodies: &[String],
-) -> Result<Vec<b2a_audit::checkpoint::SignedCheckpoint>, LedgerError> {
-    bodies.iter().map(|b| crate::codec::decode(b)).collect()
-}
-
-/// An entry's row: its sequence number and body.
-pub(crate) fn stored_entry(seq: i64, body: String) -> Result<StoredEntry, LedgerError> {
-    Ok(StoredEntry {
-        seq: u64::try_from(seq).map_err(corrupt)?,
-        body,
     })
 }
 

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::LedgerError;
 use crate::codec::{corrupt, decode, instant};
+use crate::sql::Row;
 
 /// Whether a registered agent's tokens work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,30 +109,23 @@ impl GrantRow {
     /// A grant's state from the columns of a row — `jti`, `parent`, `agent`, `role`,
     /// `principal`, `limits`, `issued_at`, `expires_at`, `revoked_at`, `spent`, then its orders
     /// of the last 24 hours — as both backends' grant queries select them.
-    pub(crate) fn state_of_row<'r, R>(r: &'r R) -> Result<GrantState, LedgerError>
-    where
-        R: sqlx::Row,
-        usize: sqlx::ColumnIndex<R>,
-        String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    {
-        let bad = |e: sqlx::Error| LedgerError::Corrupt(e.to_string());
+    pub(crate) fn state_of_row(r: &Row) -> Result<GrantState, LedgerError> {
+        let owned = |t: Option<&str>| t.map(str::to_owned);
         let row = GrantRow(
-            r.try_get(0).map_err(bad)?,
-            r.try_get(1).map_err(bad)?,
-            r.try_get(2).map_err(bad)?,
-            r.try_get(3).map_err(bad)?,
-            r.try_get(4).map_err(bad)?,
-            r.try_get(5).map_err(bad)?,
-            r.try_get(6).map_err(bad)?,
-            r.try_get(7).map_err(bad)?,
-            r.try_get(8).map_err(bad)?,
-            r.try_get(9).map_err(bad)?,
+            r.text(0)?.to_owned(),
+            owned(r.opt_text(1)?),
+            r.text(2)?.to_owned(),
+            r.text(3)?.to_owned(),
+            owned(r.opt_text(4)?),
+            r.text(5)?.to_owned(),
+            r.int(6)?,
+            r.int(7)?,
+            r.opt_int(8)?,
+            r.int(9)?,
             None,
         );
-        let day: i64 = r.try_get(10).map_err(bad)?;
         let mut state = row.state()?;
-        state.orders_last_24h = u32::try_from(day).map_err(corrupt)?;
+        state.orders_last_24h = u32::try_from(r.int(10)?).map_err(corrupt)?;
         Ok(state)
     }
 

@@ -44,6 +44,11 @@ const SQLITE: &[Step] = &[
         "audit bytes",
         include_str!("../migrations/sqlite/0007_audit_bytes.sql"),
     ),
+    (
+        8,
+        "order columns",
+        include_str!("../migrations/sqlite/0008_order_columns.sql"),
+    ),
 ];
 
 const POSTGRES: &[Step] = &[

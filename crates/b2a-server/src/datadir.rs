@@ -251,13 +251,14 @@ impl DataDir {
                     .map_err(|e| DataDirError::Open(format!("ledger {}: {e}", redact(url))))?,
             ),
         };
+        let audit = self.audit_log(ledger.clone())?;
+        let governance = Governance::new(ledger.clone(), Arc::clone(&tokens));
         let shop = self
-            .shop_on(ledger, Arc::clone(&tokens), settings.quote_ttl)?
+            .shop_on(ledger, tokens, settings.quote_ttl)?
             .with_order_rules(settings.order_rules);
-        let audit = self.audit_log(Arc::clone(shop.ledger()))?;
         Ok(AppState {
             audit: Arc::new(audit),
-            governance: Arc::new(Governance::new(Arc::clone(shop.ledger()), tokens)),
+            governance: Arc::new(governance),
             dpop: Arc::new(DpopVerifier::new(config.dpop_window)),
             rate_limits: Arc::new(RateLimits::new(&config.rate_limits)),
             shop,

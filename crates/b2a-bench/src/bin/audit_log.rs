@@ -184,7 +184,7 @@ fn ledger(dir: &Path, n: u64, url: Option<&str>) -> Result<(), Error> {
         );
 
         let key = b2a_trust::AuditKey::from_key(SigningKey::from_bytes(&[42; 32]));
-        let log = b2a_app::AuditLog::new(Arc::clone(&ledger), key, "bench.example/audit");
+        let log = b2a_app::AuditLog::new(ledger.clone(), key, "bench.example/audit");
         let now = time::OffsetDateTime::now_utc();
         let checkpoint = log.make_checkpoint(now).await?;
         let mut rng = Xorshift(0x2545_f491_4f6c_dd1d);

@@ -7,23 +7,16 @@
 //! log's size on it (a row locked after waiting is read in its newest version), as late in its
 //! transaction as the writer can.
 
-use std::collections::HashMap;
-
-use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::entry::{Appended, Entry, Record};
-use b2a_audit::merkle::{Hash, NodeId, range_nodes};
 use sqlx::postgres::PgArguments;
-use sqlx::{PgConnection, PgPool, Postgres, Row};
-use time::OffsetDateTime;
+use sqlx::{PgConnection, PgPool, Postgres};
 
-use super::{Fail, column, db, storage};
+use super::{column, storage};
 use crate::LedgerError;
-use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, Indexed, LATEST_CHECKPOINT,
-    PENDING, PendingRow, StoredEntry, carried_over, checkpoints, edge_before, entries_query,
-    frontier_of, index, node_row, number, stored_entry,
-};
-use crate::codec::{corrupt, encode};
+use crate::audit::{Indexed, PENDING, PendingRow, carried_over, edge_before, index, number};
+use crate::codec::corrupt;
+use crate::sql::{Fail, pg_failure as db};
+use crate::store::nodes;
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
 /// by [`bind_appended`] to `$1` and `$2`: the entries' sequence numbers and bytes; the log's size
@@ -55,14 +48,6 @@ pub(super) fn bind_appended<'q>(
     Ok(query
         .bind(seqs)
         .bind(column(appended, |a| a.canonical.as_str())))
-}
-
-/// Whether some entry is not indexed yet.
-pub(super) async fn any_pending(pool: &PgPool) -> Result<bool, LedgerError> {
-    sqlx::query_scalar(ANY_PENDING)
-        .fetch_one(pool)
-        .await
-        .map_err(storage)
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
@@ -139,19 +124,14 @@ async fn store(conn: &mut PgConnection, appended: &[Appended]) -> Result<(), Fai
     Ok(())
 }
 
-/// Appends `record` inside `conn`'s transaction.
-pub(super) async fn append(conn: &mut PgConnection, record: Record) -> Result<Entry, Fail> {
-    let mut entries = append_all(conn, vec![record]).await?;
-    entries
-        .pop()
-        .ok_or_else(|| LedgerError::Corrupt("an append returned no entry".into()).into())
-}
-
 /// Appends `records`, in order, inside `conn`'s transaction.
 pub(super) async fn append_all(
     conn: &mut PgConnection,
     records: Vec<Record>,
 ) -> Result<Vec<Entry>, Fail> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
     let appended = number(lock_size(&mut *conn).await?, records);
     store(conn, &appended).await?;
     Ok(appended.into_iter().map(|a| a.entry).collect())
@@ -189,96 +169,10 @@ pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
 }
 
 /// How many entries are committed.
-pub(super) async fn size(pool: &PgPool) -> Result<u64, LedgerError> {
+pub(super) async fn size(conn: &mut PgConnection) -> Result<u64, LedgerError> {
     let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head")
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
         .map_err(storage)?;
     u64::try_from(size).map_err(corrupt)
-}
-
-/// The log's head as far as it is indexed: its size and the root of the stored nodes' tree.
-pub(super) async fn indexed_head(pool: &PgPool) -> Result<AuditHead, LedgerError> {
-    let size: i64 = sqlx::query_scalar(INDEXED_SIZE)
-        .fetch_one(pool)
-        .await
-        .map_err(storage)?;
-    let size = u64::try_from(size).map_err(corrupt)?;
-    let stored = nodes(pool, &range_nodes(0, size)).await?;
-    Ok(AuditHead::of(&frontier_of(size, &stored)?))
-}
-
-/// The entries `q` asks for.
-pub(super) async fn entries(
-    pool: &PgPool,
-    q: &AuditQuery,
-) -> Result<Vec<StoredEntry>, LedgerError> {
-    let rows = entries_query::<Postgres>(q)
-        .build()
-        .fetch_all(pool)
-        .await
-        .map_err(storage)?;
-    rows.iter()
-        .map(|r| stored_entry(r.get(0), r.get(1)))
-        .collect()
-}
-
-/// The stored nodes among `ids`.
-pub(super) async fn nodes(
-    conn: impl sqlx::PgExecutor<'_>,
-    ids: &[NodeId],
-) -> Result<HashMap<NodeId, Hash>, LedgerError> {
-    let levels: Vec<i16> = ids.iter().map(|id| i16::from(id.level)).collect();
-    let indexes = ids
-        .iter()
-        .map(|id| i64::try_from(id.index).map_err(corrupt))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rows: Vec<(i16, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT level, idx, hash FROM audit_nodes
-         WHERE (level, idx) IN (SELECT * FROM unnest($1::SMALLINT[], $2::BIGINT[]))",
-    )
-    .bind(levels)
-    .bind(indexes)
-    .fetch_all(conn)
-    .await
-    .map_err(storage)?;
-    rows.into_iter()
-        .map(|(level, index, hash)| node_row(i64::from(level), index, &hash))
-        .collect()
-}
-
-/// Keeps `checkpoint` unless one of its size is kept.
-pub(super) async fn store_checkpoint(
-    pool: &PgPool,
-    checkpoint: &SignedCheckpoint,
-    at: OffsetDateTime,
-) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (size, body, made_at) VALUES ($1, $2, $3)
-         ON CONFLICT (size) DO NOTHING",
-    )
-    .bind(i64::try_from(checkpoint.size).map_err(corrupt)?)
-    .bind(encode(checkpoint)?)
-    .bind(at.unix_timestamp())
-    .execute(pool)
-    .await
-    .map_err(storage)?;
-    Ok(())
-}
-
-/// Kept checkpoints, smallest first: all, or the largest only.
-pub(super) async fn kept_checkpoints(
-    pool: &PgPool,
-    latest_only: bool,
-) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-    let sql = if latest_only {
-        LATEST_CHECKPOINT
-    } else {
-        ALL_CHECKPOINTS
-    };
-    let bodies: Vec<String> = sqlx::query_scalar(sql)
-        .fetch_all(pool)
-        .await
-        .map_err(storage)?;
-    checkpoints(&bodies)
 }

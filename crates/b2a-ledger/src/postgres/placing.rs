@@ -30,11 +30,13 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 
 use super::audit_log::{bind_appended, store_entries_ctes};
-use super::{
-    Fail, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column, corrupt, db, grant_rows, retrying, sqlstate,
-};
+use super::{ATTEMPTS, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column};
+use crate::codec::corrupt;
 use crate::context::{self, ContextColumns, ContextParams};
+use crate::engine::retrying;
 use crate::group_commit::{Answer, Job, PlaceBatch};
+use crate::sql::{Fail, pg_failure as db, sqlstate};
+use crate::store::insert_grant;
 use crate::{LedgerError, PlaceOrder};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
@@ -96,7 +98,7 @@ impl Placer {
 
     /// Places `cmd` in a transaction of its own, committed only when the order is placed.
     async fn place_alone(&self, cmd: &PlaceOrder) -> Answer {
-        retrying(|| async {
+        retrying(ATTEMPTS, || async {
             let mut tx = self.begin().await?;
             let answer = self
                 .place_all(&mut tx, &[cmd], Mode::Alone)
@@ -141,7 +143,7 @@ impl Placer {
         if !missing.is_empty() {
             // New tokens' grants: recorded, then everything read again.
             for grant in missing {
-                if grant_rows::insert(&mut *conn, grant).await? {
+                if insert_grant(&mut *conn, grant).await? {
                     recorded.push(grant.jti.as_str());
                 }
             }

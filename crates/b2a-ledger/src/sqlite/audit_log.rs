@@ -3,23 +3,15 @@
 //! appends, inside the transaction of the write they record; the tree's nodes and the index of
 //! what auditors filter by, after the fact; the auditor's reads.
 
-use std::collections::HashMap;
-
-use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::entry::{Appended, Entry, Record};
-use b2a_audit::merkle::{Hash, NodeId, range_nodes};
-use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
-use time::OffsetDateTime;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::script::Script;
 use super::storage;
 use crate::LedgerError;
-use crate::audit::{
-    ALL_CHECKPOINTS, ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, LATEST_CHECKPOINT, PENDING,
-    PendingRow, StoredEntry, carried_over, checkpoints, edge_before, entries_query, frontier_of,
-    index, node_row, number, stored_entry,
-};
+use crate::audit::{PENDING, PendingRow, carried_over, edge_before, index, number};
 use crate::codec::{corrupt, encode};
+use crate::store::nodes;
 
 /// How many entries the log holds (the next one's sequence number), as the transaction that
 /// runs it sees it: one past the largest stored, as SQLite's one writer appends.
@@ -39,22 +31,14 @@ pub(super) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError
     u64::try_from(size).map_err(corrupt)
 }
 
-/// Appends `record` inside `conn`'s transaction.
-pub(super) async fn append(
-    conn: &mut SqliteConnection,
-    record: Record,
-) -> Result<Entry, LedgerError> {
-    let mut entries = append_all(conn, vec![record]).await?;
-    entries
-        .pop()
-        .ok_or_else(|| LedgerError::Corrupt("an append returned no entry".into()))
-}
-
 /// Appends `records`, in order, inside `conn`'s transaction.
 pub(super) async fn append_all(
     conn: &mut SqliteConnection,
     records: Vec<Record>,
 ) -> Result<Vec<Entry>, LedgerError> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
     let appended = number(size(&mut *conn).await?, records);
     let mut script = Script::default();
     add_appended(&mut script, &appended)?;
@@ -87,26 +71,6 @@ pub(super) fn add_appended(script: &mut Script, appended: &[Appended]) -> Result
         .bind(bodies)
         .bind(encode(&rows)?);
     Ok(())
-}
-
-/// The log's head as far as it is indexed: its size and the root of the stored nodes'
-/// tree (read-only, on any connection).
-pub(super) async fn indexed_head(conn: &mut SqliteConnection) -> Result<AuditHead, LedgerError> {
-    let size: i64 = sqlx::query_scalar(INDEXED_SIZE)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(storage)?;
-    let size = u64::try_from(size).map_err(corrupt)?;
-    let stored = nodes(conn, &range_nodes(0, size)).await?;
-    Ok(AuditHead::of(&frontier_of(size, &stored)?))
-}
-
-/// Whether some entry is not indexed yet (read-only, on any connection).
-pub(super) async fn any_pending(conn: &mut SqliteConnection) -> Result<bool, LedgerError> {
-    sqlx::query_scalar(ANY_PENDING)
-        .fetch_one(conn)
-        .await
-        .map_err(storage)
 }
 
 /// Indexes the next entries not indexed yet (at most [`crate::audit::INDEX_BATCH`]) inside
@@ -186,77 +150,4 @@ pub(super) async fn carry_over_chain(pool: &SqlitePool) -> Result<(), LedgerErro
     script.statement("DROP TABLE audit_log");
     script.run(&mut tx).await?;
     tx.commit().await.map_err(storage)
-}
-
-/// The entries `q` asks for.
-pub(super) async fn entries(
-    conn: &mut SqliteConnection,
-    q: &AuditQuery,
-) -> Result<Vec<StoredEntry>, LedgerError> {
-    let rows = entries_query::<Sqlite>(q)
-        .build()
-        .fetch_all(conn)
-        .await
-        .map_err(storage)?;
-    rows.iter()
-        .map(|r| stored_entry(r.get(0), r.get(1)))
-        .collect()
-}
-
-/// The stored nodes among `ids`.
-pub(super) async fn nodes(
-    conn: &mut SqliteConnection,
-    ids: &[NodeId],
-) -> Result<HashMap<NodeId, Hash>, LedgerError> {
-    let wanted = ids
-        .iter()
-        .map(|id| Ok((id.level, i64::try_from(id.index).map_err(corrupt)?)))
-        .collect::<Result<Vec<_>, LedgerError>>()?;
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT level, idx, hash FROM audit_nodes
-         WHERE (level, idx) IN (SELECT value ->> 0, value ->> 1 FROM jsonb_each(?))",
-    )
-    .bind(encode(&wanted)?)
-    .fetch_all(conn)
-    .await
-    .map_err(storage)?;
-    rows.into_iter()
-        .map(|(level, index, hash)| node_row(level, index, &hash))
-        .collect()
-}
-
-/// Keeps `checkpoint` unless one of its size is kept.
-pub(super) async fn store_checkpoint(
-    conn: &mut SqliteConnection,
-    checkpoint: &SignedCheckpoint,
-    at: OffsetDateTime,
-) -> Result<(), LedgerError> {
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (size, body, made_at) VALUES (?, ?, ?)
-         ON CONFLICT (size) DO NOTHING",
-    )
-    .bind(i64::try_from(checkpoint.size).map_err(corrupt)?)
-    .bind(encode(checkpoint)?)
-    .bind(at.unix_timestamp())
-    .execute(conn)
-    .await
-    .map_err(storage)?;
-    Ok(())
-}
-
-/// Kept checkpoints, smallest first: all, or the largest only.
-pub(super) async fn kept_checkpoints(
-    conn: &mut SqliteConnection,
-    latest_only: bool,
-) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-    let sql = if latest_only {
-        LATEST_CHECKPOINT
-    } else {
-        ALL_CHECKPOINTS
-    };
-    let bodies: Vec<String> = sqlx::query_scalar(sql)
-        .fetch_all(conn)
-        .await
-        .map_err(storage)?;
-    checkpoints(&bodies)
 }

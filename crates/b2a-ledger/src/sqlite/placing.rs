@@ -17,10 +17,11 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::audit_log::log_size;
 use super::script::Script;
-use super::{ORDERS_ENDPOINT, audit_log, grant_rows, storage};
+use super::{ORDERS_ENDPOINT, audit_log, storage};
 use crate::codec::{corrupt, decode, encode};
 use crate::context::{self, ContextColumns, ContextParams};
 use crate::group_commit::{Answer, Job, PlaceBatch, fail_all};
+use crate::store::insert_grant;
 use crate::{LedgerError, PlaceOrder};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
@@ -53,7 +54,7 @@ async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer
     if !missing.is_empty() {
         // New tokens' grants: recorded, then everything read again.
         for grant in missing {
-            if grant_rows::insert(&mut tx, grant).await? {
+            if insert_grant(&mut *tx, grant).await? {
                 recorded.push(grant.jti.as_str());
             }
         }

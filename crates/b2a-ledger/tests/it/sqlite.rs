@@ -163,7 +163,11 @@ async fn a_file_from_before_migrations_is_upgraded() {
         .expect("the file opens");
     sqlx::raw_sql(
         "DROP TRIGGER grant_spend_added; DROP TRIGGER grant_spend_removed;
-         ALTER TABLE grants DROP COLUMN spent; DROP TABLE _sqlx_migrations;",
+         ALTER TABLE grants DROP COLUMN spent;
+         DROP INDEX orders_by_principal; ALTER TABLE orders DROP COLUMN principal;
+         ALTER TABLE orders DROP COLUMN fulfilment_ref;
+         CREATE INDEX orders_by_principal ON orders (json_extract(body, '$.principal'), created_at);
+         DROP TABLE _sqlx_migrations;",
     )
     .execute(&mut conn)
     .await

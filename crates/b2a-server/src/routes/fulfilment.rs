@@ -92,7 +92,7 @@ async fn stock(
     Path(sku): Path<String>,
 ) -> Result<Response, ApiError> {
     let sku = sku_param(sku)?;
-    match app.shop.ledger().stock(&sku).await? {
+    match app.shop.inventory().stock(&sku).await? {
         Some(quantity) => Ok(Json(json!({"sku": sku, "quantity": quantity})).into_response()),
         None => Err(
             ApiError::new(ErrorCode::UnknownSku, format!("no stock is kept for {sku}")).at("sku"),
@@ -109,7 +109,7 @@ async fn set_stock(
     let sku = Sku::parse(sku)
         .map_err(|e| ApiError::new(ErrorCode::InvalidPath, e.to_string()).at("sku"))?;
     app.shop
-        .ledger()
+        .inventory()
         .set_stock(
             &[(sku.clone(), body.quantity)],
             &grant.actor(),

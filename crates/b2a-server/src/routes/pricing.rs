@@ -41,7 +41,7 @@ fn stored_json(p: &StoredPolicy, whole: bool) -> Value {
 
 /// The whole policy in force, for operators.
 async fn read(State(app): State<AppState>, _grant: Grant<Admin>) -> Result<Response, ApiError> {
-    match app.shop.ledger().policy().await? {
+    match app.shop.policies().policy().await? {
         Some(p) => Ok(Json(stored_json(&p, true)).into_response()),
         None => Err(ApiError::new(
             ErrorCode::PricingPolicyNotFound,

@@ -53,7 +53,12 @@ async fn racing_orders_never_oversell() {
     assert_eq!(refused, buyers - on_hand as usize);
     assert_eq!(app.stock(SCARCE).await, Some(0));
     assert_eq!(
-        app.state.shop.ledger().order_count().await.expect("count"),
+        app.state
+            .shop
+            .order_book()
+            .order_count()
+            .await
+            .expect("count"),
         u64::from(on_hand)
     );
 }
@@ -87,7 +92,12 @@ async fn racing_retries_of_one_key_make_one_order() {
     assert_eq!(replays, 15);
     assert_eq!(app.stock("VC-FONDRB-BLK-42").await, Some(stock - 2));
     assert_eq!(
-        app.state.shop.ledger().order_count().await.expect("count"),
+        app.state
+            .shop
+            .order_book()
+            .order_count()
+            .await
+            .expect("count"),
         1
     );
 }

@@ -319,7 +319,7 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
     let at_rest = app
         .state
         .shop
-        .ledger()
+        .vault()
         .fulfilment(&order_id)
         .await
         .expect("read")
@@ -342,7 +342,7 @@ async fn fulfilment_details_go_to_the_vault_not_the_order_or_the_log() {
     let key = app
         .state
         .shop
-        .ledger()
+        .vault()
         .stored_vault_key("p-1")
         .await
         .expect("read")

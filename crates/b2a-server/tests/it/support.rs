@@ -375,7 +375,7 @@ impl TestApp {
     pub(crate) async fn stock(&self, sku: &str) -> Option<u32> {
         self.state
             .shop
-            .ledger()
+            .inventory()
             .stock(&Sku::parse(sku).expect("sku"))
             .await
             .expect("stock")
@@ -390,7 +390,7 @@ impl TestApp {
         let stored = self
             .state
             .shop
-            .ledger()
+            .audit_store()
             .audit_entries(&query)
             .await
             .expect("audit");
@@ -401,10 +401,10 @@ impl TestApp {
     }
 
     pub(crate) async fn snapshot(&self, sku: &str) -> Snapshot {
-        let ledger = self.state.shop.ledger();
+        let shop = &self.state.shop;
         Snapshot {
-            orders: ledger.order_count().await.expect("count"),
-            audit_entries: ledger.audit_size().await.expect("audit"),
+            orders: shop.order_book().order_count().await.expect("count"),
+            audit_entries: shop.audit_store().audit_size().await.expect("audit"),
             stock: self.stock(sku).await,
         }
     }
