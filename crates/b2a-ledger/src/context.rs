@@ -8,20 +8,8 @@ use b2a_orders::placing::Snapshot;
 use crate::LedgerError;
 use crate::codec::{corrupt, decode};
 use crate::grants::{AgentStatus, GrantRow};
-
-/// The columns of a batch's context row: JSON arrays (absent when empty) of the keys used
-/// (agent, key, fingerprint, order body), the quotes (id, agent, body, order), the agents (id,
-/// status), the grants of every chain ([`GrantRow`]), the stock (SKU, on hand) and the recent
-/// orders per agent (agent, count); and the audit log's size.
-pub(crate) struct ContextColumns<'r> {
-    pub(crate) keys: Option<&'r str>,
-    pub(crate) quotes: Option<&'r str>,
-    pub(crate) agents: Option<&'r str>,
-    pub(crate) grants: Option<&'r str>,
-    pub(crate) stock: Option<&'r str>,
-    pub(crate) audit_size: i64,
-    pub(crate) recent: Option<&'r str>,
-}
+use crate::sql::{Conn, Fail, Row};
+use crate::store::insert_grant;
 
 /// What a batch's context query is asked, from its commands.
 pub(crate) struct ContextParams<'c> {
@@ -70,30 +58,38 @@ fn rows_of<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Result<Vec<T>,
     json.map_or(Ok(Vec::new()), decode)
 }
 
-/// The snapshot a context query answered.
-pub(crate) fn snapshot(c: ContextColumns<'_>) -> Result<Snapshot, LedgerError> {
+/// The snapshot a batch's context query answered: one row whose columns are JSON arrays (NULL
+/// when empty) of the keys used (agent, key, fingerprint, order body), the quotes (id, agent,
+/// body, order), the agents (id, status), the grants of every chain ([`GrantRow`]), the stock
+/// (SKU, on hand); then the audit log's size; then the recent orders per agent (agent, count).
+pub(crate) fn snapshot(row: &Row) -> Result<Snapshot, LedgerError> {
     let mut rows = Snapshot::default();
-    for (agent, key, fingerprint, body) in rows_of::<(String, String, String, String)>(c.keys)? {
+    for (agent, key, fingerprint, body) in
+        rows_of::<(String, String, String, String)>(row.opt_text(0)?)?
+    {
         rows.keys
             .insert((agent, key), (fingerprint, decode::<Order>(&body)?));
     }
-    for (id, _agent, body, order) in rows_of::<(String, String, String, Option<String>)>(c.quotes)?
+    for (id, _agent, body, order) in
+        rows_of::<(String, String, String, Option<String>)>(row.opt_text(1)?)?
     {
         let order = order.map(OrderId::parse).transpose().map_err(corrupt)?;
         rows.quotes.insert(id, (decode::<Quote>(&body)?, order));
     }
-    for (id, status) in rows_of::<(String, String)>(c.agents)? {
+    for (id, status) in rows_of::<(String, String)>(row.opt_text(2)?)? {
         if status == AgentStatus::Suspended.as_str() {
             rows.suspended.insert(id);
         }
     }
-    for row in rows_of::<GrantRow>(c.grants)? {
-        let state = row.state()?;
+    for grant in rows_of::<GrantRow>(row.opt_text(3)?)? {
+        let state = grant.state()?;
         rows.grants.insert(state.grant.jti.clone(), state);
     }
-    rows.stock = rows_of::<(String, i64)>(c.stock)?.into_iter().collect();
-    rows.audit_size = u64::try_from(c.audit_size).map_err(corrupt)?;
-    for (agent, n) in rows_of::<(String, i64)>(c.recent)? {
+    rows.stock = rows_of::<(String, i64)>(row.opt_text(4)?)?
+        .into_iter()
+        .collect();
+    rows.audit_size = row.count(5)?;
+    for (agent, n) in rows_of::<(String, i64)>(row.opt_text(6)?)? {
         rows.recent
             .insert(agent, u32::try_from(n).unwrap_or(u32::MAX));
     }
@@ -105,4 +101,25 @@ pub(crate) fn day_counts(counts: Vec<(String, i64)>) -> impl Iterator<Item = (St
     counts
         .into_iter()
         .map(|(jti, n)| (jti, u32::try_from(n).unwrap_or(u32::MAX)))
+}
+
+/// Records the grants of `cmds` that `rows` lacks (new tokens of trusted issuers, recorded when
+/// first used): `None` when none was missing, else the ones this call inserted (another
+/// transaction may have inserted the others meanwhile) — and the caller reads the rows again.
+pub(crate) async fn record_missing<'c>(
+    conn: &mut dyn Conn,
+    rows: &Snapshot,
+    cmds: &[&'c PlaceOrder],
+) -> Result<Option<Vec<&'c str>>, Fail> {
+    let missing = rows.missing_grants(cmds);
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let mut recorded = Vec::new();
+    for grant in missing {
+        if insert_grant(conn, grant).await? {
+            recorded.push(grant.jti.as_str());
+        }
+    }
+    Ok(Some(recorded))
 }

@@ -1,6 +1,6 @@
 //! The PostgreSQL engine: one database shared by any number of gateway replicas and the CLI.
 
-mod audit_log;
+pub(crate) mod audit_log;
 mod placing;
 mod trust;
 
@@ -9,16 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use b2a_audit::entry::{Entry, Record};
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres};
 
 use self::placing::Placer;
 use self::trust::TrustWatch;
-use crate::engine::Engine;
+use crate::engine::{Engine, Tx};
 use crate::group_commit::OrderWriter;
-use crate::sql::{Fail, pg_failure};
+use crate::sql::Fail;
 use crate::store::SqlLedger;
 use crate::{LedgerError, PlaceOrder, Placed};
 
@@ -118,7 +116,6 @@ impl SqlLedger<PostgresEngine> {
     ) -> Result<Self, LedgerError> {
         migrate(&options).await?;
         let pool = pool.connect_with(options.clone()).await.map_err(storage)?;
-        audit_log::carry_over_chain(&pool).await?;
         let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
             .fetch_one(&pool)
             .await
@@ -129,16 +126,16 @@ impl SqlLedger<PostgresEngine> {
         let trust = TrustWatch::start(&options, &schema)
             .await
             .map_err(storage)?;
-        Ok(SqlLedger {
-            engine: PostgresEngine {
-                orders: OrderWriter::start(Placer {
-                    pool: pool.clone(),
-                    schema: schema.into(),
-                }),
-                pool,
-                trust: Arc::new(trust),
-            },
-        })
+        let engine = PostgresEngine {
+            orders: OrderWriter::start(Placer {
+                pool: pool.clone(),
+                schema: schema.into(),
+            }),
+            pool,
+            trust: Arc::new(trust),
+        };
+        crate::store::carry_over_chain(&engine).await?;
+        Ok(SqlLedger { engine })
     }
 }
 
@@ -167,25 +164,15 @@ fn column<'r, R, T>(rows: &'r [R], value: impl Fn(&'r R) -> T) -> Vec<T> {
 
 #[async_trait]
 impl Engine for PostgresEngine {
+    type Db = Postgres;
     type Conn = PgConnection;
-    type Tx = Transaction<'static, Postgres>;
-    type Read = PoolConnection<Postgres>;
 
+    const BEGIN: &'static str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+    const LEGACY_CHAIN: &'static str = "SELECT to_regclass('audit_log') IS NOT NULL";
     const ATTEMPTS: u32 = ATTEMPTS;
 
-    async fn begin(&self) -> Result<Self::Tx, Fail> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await
-            .map_err(pg_failure)
-    }
-
-    async fn commit(&self, tx: Self::Tx) -> Result<(), Fail> {
-        tx.commit().await.map_err(pg_failure)
-    }
-
-    async fn read(&self) -> Result<Self::Read, Fail> {
-        self.pool.acquire().await.map_err(pg_failure)
+    fn pools(&self) -> (&PgPool, &PgPool) {
+        (&self.pool, &self.pool)
     }
 
     async fn announce_trust_change(&self, conn: &mut PgConnection) -> Result<(), Fail> {
@@ -193,16 +180,15 @@ impl Engine for PostgresEngine {
             .bind(trust::CHANNEL)
             .bind(self.trust.payload())
             .execute(conn)
-            .await
-            .map_err(pg_failure)?;
+            .await?;
         Ok(())
     }
 
-    async fn commit_trust_change(&self, tx: Self::Tx) -> Result<(), Fail> {
+    async fn commit_trust_change(&self, tx: Tx<Self>) -> Result<(), Fail> {
         let committed = tx.commit().await;
         // Moved even when the commit's answer was lost: a spare reload costs little.
         self.trust.bump();
-        committed.map_err(pg_failure)
+        Ok(committed?)
     }
 
     fn trust_stamp(&self) -> u64 {
@@ -211,21 +197,5 @@ impl Engine for PostgresEngine {
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
         self.orders.place(cmd).await
-    }
-
-    async fn append(
-        &self,
-        conn: &mut PgConnection,
-        records: Vec<Record>,
-    ) -> Result<Vec<Entry>, Fail> {
-        audit_log::append_all(conn, records).await
-    }
-
-    async fn index_batch(&self, conn: &mut PgConnection) -> Result<usize, Fail> {
-        Ok(audit_log::index_batch(conn).await?)
-    }
-
-    async fn audit_size(&self, conn: &mut PgConnection) -> Result<u64, Fail> {
-        Ok(audit_log::size(conn).await?)
     }
 }

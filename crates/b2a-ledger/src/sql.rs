@@ -14,11 +14,13 @@
 use std::borrow::Cow;
 
 use async_trait::async_trait;
+use b2a_audit::entry::{Appended, Entry, Record};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, Column, PgConnection, Row as _, SqliteConnection, TypeInfo};
 
 use crate::LedgerError;
+use crate::audit::number;
 use crate::codec::corrupt;
 
 /// Why one attempt at a transaction failed: for good, or in a way worth another attempt.
@@ -301,6 +303,33 @@ pub(crate) trait Conn: Send {
 
     /// Takes row locks for the rest of the transaction (PostgreSQL), or nothing (SQLite).
     async fn lock(&mut self, lock: Lock<'_>) -> Result<(), Fail>;
+
+    /// Appends `records`, in order, inside this connection's transaction, numbered from the
+    /// log's size. Nothing for no records.
+    async fn append(&mut self, records: Vec<Record>) -> Result<Vec<Entry>, Fail> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let appended = number(self.lock_log().await?, records);
+        self.store_entries(&appended).await?;
+        Ok(appended.into_iter().map(|a| a.entry).collect())
+    }
+
+    /// Serializes this transaction's appends with every other's (PostgreSQL locks the one row
+    /// of `audit_head`; SQLite's writer holds the database), as late in the transaction as it
+    /// can, and reads the log's size: the next entry's number.
+    async fn lock_log(&mut self) -> Result<u64, Fail>;
+
+    /// Stores `appended` (each entry's number and bytes, nothing else: the tree's hashes and
+    /// what auditors filter by are derived from the bytes later, [`Conn::index_audit`]).
+    async fn store_entries(&mut self, appended: &[Appended]) -> Result<(), Fail>;
+
+    /// Indexes the next entries not indexed yet (at most `audit::INDEX_BATCH`) inside this
+    /// connection's transaction; how many.
+    async fn index_audit(&mut self) -> Result<usize, Fail>;
+
+    /// How many audit entries are committed (their tree need not be indexed yet).
+    async fn audit_size(&mut self) -> Result<u64, Fail>;
 }
 
 fn sqlite_args(args: Vec<Arg<'_>>) -> Result<SqliteArguments, Fail> {
@@ -331,11 +360,6 @@ fn pg_args(args: Vec<Arg<'_>>) -> Result<PgArguments, Fail> {
     Ok(out)
 }
 
-/// A database error of SQLite: the storage failed (SQLite's single writer never deadlocks).
-pub(crate) fn sqlite_failure(e: sqlx::Error) -> Fail {
-    Fail::Ledger(LedgerError::Storage(e.to_string()))
-}
-
 /// The SQLSTATE of a database error.
 pub(crate) fn sqlstate(e: &sqlx::Error) -> Option<String> {
     e.as_database_error()
@@ -343,13 +367,20 @@ pub(crate) fn sqlstate(e: &sqlx::Error) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
-/// A database error of PostgreSQL: retryable when it is a serialization failure or a deadlock,
-/// busy when a lock wait ran out of time.
-pub(crate) fn pg_failure(e: sqlx::Error) -> Fail {
+/// A database error: retryable when it is a serialization failure or a deadlock, busy when a
+/// lock wait ran out of time (PostgreSQL's SQLSTATEs; SQLite's one writer has neither), else the
+/// storage failing.
+pub(crate) fn failure(e: sqlx::Error) -> Fail {
     match sqlstate(&e).as_deref() {
         Some("40001" | "40P01") => Fail::Retry(e),
         Some("55P03") => Fail::Busy,
         _ => Fail::Ledger(LedgerError::Storage(e.to_string())),
+    }
+}
+
+impl From<sqlx::Error> for Fail {
+    fn from(e: sqlx::Error) -> Self {
+        failure(e)
     }
 }
 
@@ -360,7 +391,7 @@ impl Conn for SqliteConnection {
         Ok(sqlx::query_with(sqlx::AssertSqlSafe(s.sql), args)
             .execute(self)
             .await
-            .map_err(sqlite_failure)?
+            .map_err(failure)?
             .rows_affected())
     }
 
@@ -369,7 +400,7 @@ impl Conn for SqliteConnection {
         let rows = sqlx::query_with(sqlx::AssertSqlSafe(s.sql), args)
             .fetch_all(self)
             .await
-            .map_err(sqlite_failure)?;
+            .map_err(failure)?;
         Ok(rows.into_iter().map(Row::Sqlite).collect())
     }
 
@@ -378,13 +409,29 @@ impl Conn for SqliteConnection {
         let row = sqlx::query_with(sqlx::AssertSqlSafe(s.sql), args)
             .fetch_optional(self)
             .await
-            .map_err(sqlite_failure)?;
+            .map_err(failure)?;
         Ok(row.map(Row::Sqlite))
     }
 
     async fn lock(&mut self, _lock: Lock<'_>) -> Result<(), Fail> {
         // `BEGIN IMMEDIATE` took the database's write lock for the whole transaction.
         Ok(())
+    }
+
+    async fn lock_log(&mut self) -> Result<u64, Fail> {
+        Ok(crate::sqlite::audit_log::size(self).await?)
+    }
+
+    async fn store_entries(&mut self, appended: &[Appended]) -> Result<(), Fail> {
+        Ok(crate::sqlite::audit_log::store(self, appended).await?)
+    }
+
+    async fn index_audit(&mut self) -> Result<usize, Fail> {
+        Ok(crate::sqlite::audit_log::index_batch(self).await?)
+    }
+
+    async fn audit_size(&mut self) -> Result<u64, Fail> {
+        Ok(crate::sqlite::audit_log::size(self).await?)
     }
 }
 
@@ -404,7 +451,7 @@ impl Conn for PgConnection {
         Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
             .execute(self)
             .await
-            .map_err(pg_failure)?
+            .map_err(failure)?
             .rows_affected())
     }
 
@@ -414,7 +461,7 @@ impl Conn for PgConnection {
         let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
             .fetch_all(self)
             .await
-            .map_err(pg_failure)?;
+            .map_err(failure)?;
         Ok(rows.into_iter().map(Row::Postgres).collect())
     }
 
@@ -424,7 +471,7 @@ impl Conn for PgConnection {
         let row = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
             .fetch_optional(self)
             .await
-            .map_err(pg_failure)?;
+            .map_err(failure)?;
         Ok(row.map(Row::Postgres))
     }
 
@@ -444,7 +491,23 @@ impl Conn for PgConnection {
             }
             Lock::AuditLog => sqlx::query("SELECT singleton FROM audit_head FOR UPDATE"),
         };
-        q.fetch_all(self).await.map_err(pg_failure)?;
+        q.fetch_all(self).await?;
         Ok(())
+    }
+
+    async fn lock_log(&mut self) -> Result<u64, Fail> {
+        crate::postgres::audit_log::lock_size(self).await
+    }
+
+    async fn store_entries(&mut self, appended: &[Appended]) -> Result<(), Fail> {
+        crate::postgres::audit_log::store(self, appended).await
+    }
+
+    async fn index_audit(&mut self) -> Result<usize, Fail> {
+        Ok(crate::postgres::audit_log::index_batch(self).await?)
+    }
+
+    async fn audit_size(&mut self) -> Result<u64, Fail> {
+        Ok(crate::postgres::audit_log::size(self).await?)
     }
 }

@@ -1,6 +1,6 @@
 //! The SQLite engine: one file in WAL mode with `synchronous=FULL`, one writer connection.
 
-mod audit_log;
+pub(crate) mod audit_log;
 mod marker;
 mod placing;
 mod script;
@@ -10,17 +10,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use b2a_audit::entry::{Entry, Record};
-use sqlx::pool::PoolConnection;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{SqliteConnection, Transaction};
 
 use self::marker::TrustMarker;
-use crate::engine::Engine;
+use crate::engine::{Engine, Tx};
 use crate::group_commit::OrderWriter;
-use crate::sql::{Fail, sqlite_failure};
+use crate::sql::Fail;
 use crate::store::SqlLedger;
 use crate::{LedgerError, PlaceOrder, Placed};
 
@@ -89,45 +87,35 @@ impl SqlLedger<SqliteEngine> {
             .run(&writer)
             .await
             .map_err(|e| LedgerError::Storage(format!("migrating the ledger schema: {e}")))?;
-        audit_log::carry_over_chain(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await
             .map_err(storage)?;
         let marker = TrustMarker::beside(path)?;
-        Ok(SqlLedger {
-            engine: SqliteEngine {
-                orders: OrderWriter::start(placing::Batches(writer.clone())),
-                writer,
-                reader,
-                marker,
-            },
-        })
+        let engine = SqliteEngine {
+            orders: OrderWriter::start(placing::Batches(writer.clone())),
+            writer,
+            reader,
+            marker,
+        };
+        crate::store::carry_over_chain(&engine).await?;
+        Ok(SqlLedger { engine })
     }
 }
 
 #[async_trait]
 impl Engine for SqliteEngine {
+    type Db = sqlx::Sqlite;
     type Conn = SqliteConnection;
-    type Tx = Transaction<'static, sqlx::Sqlite>;
-    type Read = PoolConnection<sqlx::Sqlite>;
 
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    const LEGACY_CHAIN: &'static str =
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log')";
     const ATTEMPTS: u32 = 1;
 
-    async fn begin(&self) -> Result<Self::Tx, Fail> {
-        self.writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(sqlite_failure)
-    }
-
-    async fn commit(&self, tx: Self::Tx) -> Result<(), Fail> {
-        tx.commit().await.map_err(sqlite_failure)
-    }
-
-    async fn read(&self) -> Result<Self::Read, Fail> {
-        self.reader.acquire().await.map_err(sqlite_failure)
+    fn pools(&self) -> (&SqlitePool, &SqlitePool) {
+        (&self.writer, &self.reader)
     }
 
     async fn announce_trust_change(&self, _conn: &mut SqliteConnection) -> Result<(), Fail> {
@@ -135,8 +123,8 @@ impl Engine for SqliteEngine {
         Ok(())
     }
 
-    async fn commit_trust_change(&self, tx: Self::Tx) -> Result<(), Fail> {
-        tx.commit().await.map_err(sqlite_failure)?;
+    async fn commit_trust_change(&self, tx: Tx<Self>) -> Result<(), Fail> {
+        tx.commit().await?;
         Ok(self.marker.bump()?)
     }
 
@@ -146,21 +134,5 @@ impl Engine for SqliteEngine {
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
         self.orders.place(cmd).await
-    }
-
-    async fn append(
-        &self,
-        conn: &mut SqliteConnection,
-        records: Vec<Record>,
-    ) -> Result<Vec<Entry>, Fail> {
-        Ok(audit_log::append_all(conn, records).await?)
-    }
-
-    async fn index_batch(&self, conn: &mut SqliteConnection) -> Result<usize, Fail> {
-        Ok(audit_log::index_batch(conn).await?)
-    }
-
-    async fn audit_size(&self, conn: &mut SqliteConnection) -> Result<u64, Fail> {
-        Ok(audit_log::size(conn).await?)
     }
 }

@@ -9,7 +9,7 @@ mod orders;
 mod registry;
 mod vault;
 
-pub(crate) use audit::nodes;
+pub(crate) use audit::{carry_over_chain, nodes};
 pub(crate) use registry::insert_grant;
 
 /// The ledger on one database engine: [`crate::SqliteLedger`] or [`crate::PostgresLedger`].

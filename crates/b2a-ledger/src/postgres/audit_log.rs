@@ -7,15 +7,15 @@
 //! log's size on it (a row locked after waiting is read in its newest version), as late in its
 //! transaction as the writer can.
 
-use b2a_audit::entry::{Appended, Entry, Record};
+use b2a_audit::entry::Appended;
 use sqlx::postgres::PgArguments;
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{PgConnection, Postgres};
 
 use super::{column, storage};
 use crate::LedgerError;
-use crate::audit::{Indexed, PENDING, PendingRow, carried_over, edge_before, index, number};
+use crate::audit::{Indexed, PENDING, PendingRow, edge_before, index};
 use crate::codec::corrupt;
-use crate::sql::{Fail, pg_failure as db};
+use crate::sql::{Fail, failure as db};
 use crate::store::nodes;
 
 /// The statements that store appended entries, as common table expressions of a `WITH`, bound
@@ -56,7 +56,7 @@ pub(super) fn bind_appended<'q>(
 /// and action, and their subjects. Indexers racing (replicas, a read catching up) take turns on
 /// the index's lock, which readers and appends never wait for, so each entry is indexed (and
 /// counted) once. Returns how many.
-pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, LedgerError> {
+pub(crate) async fn index_batch(conn: &mut PgConnection) -> Result<usize, LedgerError> {
     sqlx::query("LOCK TABLE audit_index IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *conn)
         .await
@@ -104,7 +104,7 @@ pub(super) async fn index_batch(conn: &mut PgConnection) -> Result<usize, Ledger
 }
 
 /// Locks the log (the row of `audit_head`) and reads its size.
-async fn lock_size(conn: &mut PgConnection) -> Result<u64, Fail> {
+pub(crate) async fn lock_size(conn: &mut PgConnection) -> Result<u64, Fail> {
     let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head FOR UPDATE")
         .fetch_one(conn)
         .await
@@ -113,7 +113,7 @@ async fn lock_size(conn: &mut PgConnection) -> Result<u64, Fail> {
 }
 
 /// Stores `appended` and grows the log's size by their number, in one statement.
-async fn store(conn: &mut PgConnection, appended: &[Appended]) -> Result<(), Fail> {
+pub(crate) async fn store(conn: &mut PgConnection, appended: &[Appended]) -> Result<(), Fail> {
     bind_appended(
         sqlx::query(concat!("WITH ", store_entries_ctes!(), " SELECT 1")),
         appended,
@@ -124,52 +124,8 @@ async fn store(conn: &mut PgConnection, appended: &[Appended]) -> Result<(), Fai
     Ok(())
 }
 
-/// Appends `records`, in order, inside `conn`'s transaction.
-pub(super) async fn append_all(
-    conn: &mut PgConnection,
-    records: Vec<Record>,
-) -> Result<Vec<Entry>, Fail> {
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
-    let appended = number(lock_size(&mut *conn).await?, records);
-    store(conn, &appended).await?;
-    Ok(appended.into_iter().map(|a| a.entry).collect())
-}
-
-/// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in
-/// order, then drops that table; nothing when it is gone. One transaction, under the log's lock
-/// (replicas starting together carry it over once).
-pub(super) async fn carry_over_chain(pool: &PgPool) -> Result<(), LedgerError> {
-    let mut tx = pool.begin().await.map_err(storage)?;
-    let size = lock_size(&mut tx).await?;
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('audit_log') IS NOT NULL")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(storage)?;
-    if !exists {
-        return Ok(());
-    }
-    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT at, actor, credential, action, subject, details FROM audit_log ORDER BY seq",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(storage)?;
-    let records = rows
-        .into_iter()
-        .map(carried_over)
-        .collect::<Result<Vec<_>, _>>()?;
-    store(&mut tx, &number(size, records)).await?;
-    sqlx::query("DROP TABLE audit_log")
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
-    tx.commit().await.map_err(storage)
-}
-
 /// How many entries are committed.
-pub(super) async fn size(conn: &mut PgConnection) -> Result<u64, LedgerError> {
+pub(crate) async fn size(conn: &mut PgConnection) -> Result<u64, LedgerError> {
     let size: i64 = sqlx::query_scalar("SELECT size FROM audit_head")
         .fetch_one(conn)
         .await

@@ -27,16 +27,16 @@ use async_trait::async_trait;
 use b2a_model::Order;
 
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Row as _, Transaction};
 
 use super::audit_log::{bind_appended, store_entries_ctes};
 use super::{ATTEMPTS, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column};
 use crate::codec::corrupt;
-use crate::context::{self, ContextColumns, ContextParams};
+use crate::context::{self, ContextParams};
 use crate::engine::retrying;
 use crate::group_commit::{Answer, Job, PlaceBatch};
-use crate::sql::{Fail, pg_failure as db, sqlstate};
-use crate::store::insert_grant;
+use crate::sql::Row;
+use crate::sql::{Fail, failure as db, sqlstate};
 use crate::{LedgerError, PlaceOrder};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
@@ -138,17 +138,13 @@ impl Placer {
             .map(|(cmd, _)| *cmd)
             .collect();
         let mut rows = load(&mut *conn, &admitted).await?;
-        let missing = rows.missing_grants(&admitted);
-        let mut recorded = Vec::new();
-        if !missing.is_empty() {
-            // New tokens' grants: recorded, then everything read again.
-            for grant in missing {
-                if insert_grant(&mut *conn, grant).await? {
-                    recorded.push(grant.jti.as_str());
-                }
+        let recorded = match context::record_missing(&mut *conn, &rows, &admitted).await? {
+            Some(recorded) => {
+                rows = load(&mut *conn, &admitted).await?;
+                recorded
             }
-            rows = load(&mut *conn, &admitted).await?;
-        }
+            None => Vec::new(),
+        };
         let limited = rows.limited_grants();
         if !limited.is_empty() {
             // Counted under the grants' locks, so that no order committed meanwhile is missed.
@@ -365,15 +361,7 @@ async fn load(conn: &mut PgConnection, cmds: &[&PlaceOrder]) -> Result<Snapshot,
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;
-    Ok(context::snapshot(ContextColumns {
-        keys: row.get(0),
-        quotes: row.get(1),
-        agents: row.get(2),
-        grants: row.get(3),
-        stock: row.get(4),
-        audit_size: row.get(5),
-        recent: row.get(6),
-    })?)
+    Ok(context::snapshot(&Row::Postgres(row))?)
 }
 
 /// The third trip: everything the placed orders write, in one statement, each table's rows as

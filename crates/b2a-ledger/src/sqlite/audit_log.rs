@@ -3,13 +3,13 @@
 //! appends, inside the transaction of the write they record; the tree's nodes and the index of
 //! what auditors filter by, after the fact; the auditor's reads.
 
-use b2a_audit::entry::{Appended, Entry, Record};
-use sqlx::{SqliteConnection, SqlitePool};
+use b2a_audit::entry::Appended;
+use sqlx::SqliteConnection;
 
 use super::script::Script;
 use super::storage;
 use crate::LedgerError;
-use crate::audit::{PENDING, PendingRow, carried_over, edge_before, index, number};
+use crate::audit::{PENDING, PendingRow, edge_before, index};
 use crate::codec::{corrupt, encode};
 use crate::store::nodes;
 
@@ -23,7 +23,7 @@ macro_rules! log_size {
 pub(super) use log_size;
 
 /// The log's size ([`log_size`]).
-pub(super) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError> {
+pub(crate) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError> {
     let size: i64 = sqlx::query_scalar(log_size!())
         .fetch_one(conn)
         .await
@@ -31,19 +31,14 @@ pub(super) async fn size(conn: &mut SqliteConnection) -> Result<u64, LedgerError
     u64::try_from(size).map_err(corrupt)
 }
 
-/// Appends `records`, in order, inside `conn`'s transaction.
-pub(super) async fn append_all(
+/// Stores `appended` ([`add_appended`]).
+pub(crate) async fn store(
     conn: &mut SqliteConnection,
-    records: Vec<Record>,
-) -> Result<Vec<Entry>, LedgerError> {
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
-    let appended = number(size(&mut *conn).await?, records);
+    appended: &[Appended],
+) -> Result<(), LedgerError> {
     let mut script = Script::default();
-    add_appended(&mut script, &appended)?;
-    script.run(conn).await?;
-    Ok(appended.into_iter().map(|a| a.entry).collect())
+    add_appended(&mut script, appended)?;
+    script.run(conn).await
 }
 
 /// Adds to `script` the statement storing `appended` (in order): each entry's number and
@@ -77,7 +72,7 @@ pub(super) fn add_appended(script: &mut Script, appended: &[Appended]) -> Result
 /// `conn`'s write transaction: the tree's nodes their leaves complete (each leaf hashed from its
 /// entry's bytes); their time, actor, principal and action, and their subjects. Returns how
 /// many.
-pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
+pub(crate) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, LedgerError> {
     let rows: Vec<PendingRow> = sqlx::query_as(PENDING)
         .fetch_all(&mut *conn)
         .await
@@ -119,35 +114,4 @@ pub(super) async fn index_batch(conn: &mut SqliteConnection) -> Result<usize, Le
         .bind(encode(&subjects)?);
     script.run(conn).await?;
     Ok(indexed.facets.len())
-}
-
-/// Carries the entries of the hash chain the Merkle log replaced (`audit_log`) over into it, in
-/// order, then drops that table; nothing when it is gone. One transaction.
-pub(super) async fn carry_over_chain(pool: &SqlitePool) -> Result<(), LedgerError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(storage)?;
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log')",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(storage)?;
-    if !exists {
-        return Ok(());
-    }
-    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT at, actor, credential, action, subject, details FROM audit_log ORDER BY seq",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(storage)?;
-    let records = rows
-        .into_iter()
-        .map(carried_over)
-        .collect::<Result<Vec<_>, _>>()?;
-    let appended = number(size(&mut tx).await?, records);
-    let mut script = Script::default();
-    add_appended(&mut script, &appended)?;
-    script.statement("DROP TABLE audit_log");
-    script.run(&mut tx).await?;
-    tx.commit().await.map_err(storage)
 }

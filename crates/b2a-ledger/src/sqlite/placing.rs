@@ -13,15 +13,15 @@
 //! as JSON arrays and unpacked with `json_each`, one statement per table.
 
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit_log::log_size;
 use super::script::Script;
 use super::{ORDERS_ENDPOINT, audit_log, storage};
 use crate::codec::{corrupt, decode, encode};
-use crate::context::{self, ContextColumns, ContextParams};
+use crate::context::{self, ContextParams};
 use crate::group_commit::{Answer, Job, PlaceBatch, fail_all};
-use crate::store::insert_grant;
+use crate::sql::Row;
 use crate::{LedgerError, PlaceOrder};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
@@ -49,17 +49,13 @@ impl PlaceBatch for Batches {
 async fn place_all(pool: &SqlitePool, cmds: &[&PlaceOrder]) -> Result<Vec<Answer>, LedgerError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(storage)?;
     let mut rows = load(&mut tx, cmds).await?;
-    let missing = rows.missing_grants(cmds);
-    let mut recorded = Vec::new();
-    if !missing.is_empty() {
-        // New tokens' grants: recorded, then everything read again.
-        for grant in missing {
-            if insert_grant(&mut *tx, grant).await? {
-                recorded.push(grant.jti.as_str());
-            }
+    let recorded = match context::record_missing(&mut *tx, &rows, cmds).await? {
+        Some(recorded) => {
+            rows = load(&mut tx, cmds).await?;
+            recorded
         }
-        rows = load(&mut tx, cmds).await?;
-    }
+        None => Vec::new(),
+    };
     let outcome = placing::decide(cmds, rows);
     let mut script = Script::default();
     if !outcome.placed.is_empty() {
@@ -149,16 +145,9 @@ async fn load(conn: &mut SqliteConnection, cmds: &[&PlaceOrder]) -> Result<Snaps
         .fetch_one(conn)
         .await
         .map_err(storage)?;
-    let mut rows = context::snapshot(ContextColumns {
-        keys: row.get(0),
-        quotes: row.get(1),
-        agents: row.get(2),
-        grants: row.get(3),
-        stock: row.get(4),
-        audit_size: row.get(5),
-        recent: row.get(6),
-    })?;
-    rows.set_day_counts(context::day_counts(decode(row.get(7))?));
+    let row = Row::Sqlite(row);
+    let mut rows = context::snapshot(&row)?;
+    rows.set_day_counts(context::day_counts(decode(row.text(7)?)?));
     Ok(rows)
 }
 

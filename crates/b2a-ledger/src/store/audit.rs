@@ -12,12 +12,12 @@ use time::OffsetDateTime;
 
 use super::SqlLedger;
 use crate::audit::{
-    ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, StoredEntry, frontier_of, index_pending,
-    node_row, time_bound,
+    ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, StoredEntry, carried_over, frontier_of,
+    index_pending, node_row, time_bound,
 };
 use crate::codec::{corrupt, decode, encode};
 use crate::engine::{Engine, retrying};
-use crate::sql::{Arg, Conn, Stmt, chunks, values};
+use crate::sql::{Arg, Conn, Lock, Stmt, chunks, values};
 use crate::{AuditStore, LedgerError};
 
 #[async_trait]
@@ -32,7 +32,7 @@ impl<E: Engine> AuditStore for SqlLedger<E> {
     async fn append_audit_all(&self, records: Vec<Record>) -> Result<Vec<Entry>, LedgerError> {
         retrying(E::ATTEMPTS, || async {
             let mut tx = self.engine.begin().await?;
-            let entries = self.engine.append(&mut *tx, records.clone()).await?;
+            let entries = tx.append(records.clone()).await?;
             self.engine.commit(tx).await?;
             Ok(entries)
         })
@@ -66,7 +66,7 @@ impl<E: Engine> AuditStore for SqlLedger<E> {
             .boolean(0)?;
         index_pending(pending, || async {
             let mut tx = self.engine.begin().await?;
-            let n = self.engine.index_batch(&mut *tx).await?;
+            let n = tx.index_audit().await?;
             self.engine.commit(tx).await?;
             Ok(n)
         })
@@ -83,7 +83,7 @@ impl<E: Engine> AuditStore for SqlLedger<E> {
 
     async fn audit_size(&self) -> Result<u64, LedgerError> {
         let mut conn = self.engine.read().await?;
-        Ok(self.engine.audit_size(&mut *conn).await?)
+        Ok(conn.audit_size().await?)
     }
 
     async fn audit_nodes(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, LedgerError> {
@@ -216,4 +216,30 @@ fn entries(q: &AuditQuery) -> Stmt<'static> {
     }
     bind(&mut sql, " ORDER BY seq LIMIT ?", i64::from(q.limit).into());
     Stmt::new(sql).bind_all(args)
+}
+
+/// Carries the entries of the hash chain the Merkle log replaced (table `audit_log`) over into
+/// the log, in order, then drops that table; nothing when it is gone (`E::LEGACY_CHAIN` says). One
+/// transaction, under the log's lock (replicas starting together carry it over once).
+pub(crate) async fn carry_over_chain<E: Engine>(engine: &E) -> Result<(), LedgerError> {
+    let mut tx = engine.begin().await?;
+    tx.lock(Lock::AuditLog).await?;
+    if !tx.fetch_one(Stmt::new(E::LEGACY_CHAIN)).await?.boolean(0)? {
+        return Ok(());
+    }
+    let rows = tx
+        .fetch_all(Stmt::new(
+            "SELECT at, actor, credential, action, subject, details FROM audit_log ORDER BY seq",
+        ))
+        .await?;
+    let records = rows
+        .iter()
+        .map(|r| {
+            let text = |i| r.text(i).map(str::to_owned);
+            carried_over((text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?))
+        })
+        .collect::<Result<Vec<_>, LedgerError>>()?;
+    tx.append(records).await?;
+    tx.execute(Stmt::new("DROP TABLE audit_log")).await?;
+    Ok(engine.commit(tx).await?)
 }

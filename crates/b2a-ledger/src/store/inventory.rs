@@ -99,7 +99,7 @@ impl<E: Engine> Inventory for SqlLedger<E> {
                 }
             }
             let changed = records.len() as u64;
-            self.engine.append(&mut *tx, records).await?;
+            tx.append(records).await?;
             self.engine.commit(tx).await?;
             Ok(changed)
         })

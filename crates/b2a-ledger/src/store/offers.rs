@@ -53,8 +53,7 @@ impl<E: Engine> Offers for SqlLedger<E> {
                 })
                 .collect();
             record_activity(&mut *tx, &activity).await?;
-            self.engine
-                .append(&mut *tx, vec![quote_created(quote, new.credential)])
+            tx.append(vec![quote_created(quote, new.credential)])
                 .await?;
             self.engine.commit(tx).await
         })
@@ -117,7 +116,7 @@ impl<E: Engine> Offers for SqlLedger<E> {
             let mut tx = self.engine.begin().await?;
             let (current, order) = current(&mut *tx, &rev.quote_id, &rev.agent).await?;
             let write = rev.apply(current, order.as_ref())?;
-            store_write(&self.engine, &mut tx, &write).await?;
+            store_write(&mut *tx, &write).await?;
             self.engine.commit(tx).await?;
             Ok(write.current)
         })
@@ -130,7 +129,7 @@ impl<E: Engine> Offers for SqlLedger<E> {
             let mut tx = self.engine.begin().await?;
             let (current, order) = current(&mut *tx, &new.id, &new.agent).await?;
             let write = acc.apply(current, order.as_ref())?;
-            store_write(&self.engine, &mut tx, &write).await?;
+            store_write(&mut *tx, &write).await?;
             self.engine.commit(tx).await?;
             Ok(write.current)
         })
@@ -216,9 +215,7 @@ impl<E: Engine> Policies for SqlLedger<E> {
                 loaded_at: now.replace_nanosecond(0).unwrap_or(now),
                 loaded_by: by.name.clone(),
             };
-            self.engine
-                .append(&mut *tx, vec![policy_changed(&stored, by)])
-                .await?;
+            tx.append(vec![policy_changed(&stored, by)]).await?;
             self.engine.commit(tx).await?;
             Ok(stored)
         })
@@ -247,13 +244,9 @@ impl<E: Engine> Policies for SqlLedger<E> {
 
 /// Stores what a counter-offer or an acceptance decided, inside `tx`: the version it keeps in
 /// the history, the one in force, its audit entry.
-async fn store_write<E: Engine>(
-    engine: &E,
-    tx: &mut E::Tx,
-    write: &QuoteWrite,
-) -> Result<(), Fail> {
+async fn store_write(conn: &mut dyn Conn, write: &QuoteWrite) -> Result<(), Fail> {
     if let Some(old) = &write.history {
-        tx.execute(
+        conn.execute(
             Stmt::new("INSERT INTO quote_versions (quote_id, round, body) VALUES ($1, $2, $3)")
                 .bind(old.id.as_str())
                 .bind(i64::from(old.round))
@@ -262,7 +255,7 @@ async fn store_write<E: Engine>(
         .await?;
     }
     if let Some(new) = &write.replacement {
-        tx.execute(
+        conn.execute(
             Stmt::new("UPDATE quotes SET body = $1, expires_at = $2 WHERE id = $3")
                 .bind(encode(new)?)
                 .bind(new.expires_at.unix_timestamp())
@@ -271,7 +264,7 @@ async fn store_write<E: Engine>(
         .await?;
     }
     if let Some(record) = &write.record {
-        engine.append(&mut **tx, vec![record.clone()]).await?;
+        conn.append(vec![record.clone()]).await?;
     }
     Ok(())
 }

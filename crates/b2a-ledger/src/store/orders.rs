@@ -115,7 +115,7 @@ impl<E: Engine> OrderBook for SqlLedger<E> {
                 .bind(change.now.unix_timestamp()),
             )
             .await?;
-            self.engine.append(&mut *tx, vec![moved.record]).await?;
+            tx.append(vec![moved.record]).await?;
             self.engine.commit(tx).await?;
             Ok(order)
         })

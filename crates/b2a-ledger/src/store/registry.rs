@@ -54,9 +54,7 @@ impl<E: Engine> Registry for SqlLedger<E> {
             if inserted != 1 {
                 return Err(LedgerError::AgentExists(agent.id.clone()).into());
             }
-            self.engine
-                .append(&mut *tx, vec![agent_registered(agent, by)])
-                .await?;
+            tx.append(vec![agent_registered(agent, by)]).await?;
             self.engine.commit(tx).await
         })
         .await
@@ -106,7 +104,7 @@ impl<E: Engine> Registry for SqlLedger<E> {
             .await?;
             self.engine.announce_trust_change(&mut *tx).await?;
             let record = agent_status_changed(id, status, by, OffsetDateTime::now_utc());
-            self.engine.append(&mut *tx, vec![record]).await?;
+            tx.append(vec![record]).await?;
             self.engine.commit_trust_change(tx).await?;
             agent.status = status;
             Ok(agent)
@@ -124,9 +122,7 @@ impl<E: Engine> Registry for SqlLedger<E> {
                 ))
                 .into());
             }
-            self.engine
-                .append(&mut *tx, vec![grant_recorded(grant, by)])
-                .await?;
+            tx.append(vec![grant_recorded(grant, by)]).await?;
             self.engine.commit(tx).await
         })
         .await
@@ -169,8 +165,7 @@ impl<E: Engine> Registry for SqlLedger<E> {
             )
             .await?;
             self.engine.announce_trust_change(&mut *tx).await?;
-            self.engine
-                .append(&mut *tx, vec![grant_revoked(&state.grant, reason, by, now)])
+            tx.append(vec![grant_revoked(&state.grant, reason, by, now)])
                 .await?;
             self.engine.commit_trust_change(tx).await?;
             Ok(state.grant)

@@ -95,8 +95,7 @@ impl<E: Engine> Vault for SqlLedger<E> {
                 vault_records: rows,
                 key_destroyed: keys > 0,
             };
-            self.engine
-                .append(&mut *tx, vec![privacy_erased(principal, &erased, by, now)])
+            tx.append(vec![privacy_erased(principal, &erased, by, now)])
                 .await?;
             self.engine.commit(tx).await?;
             Ok(erased)
@@ -148,7 +147,7 @@ impl<E: Engine> Vault for SqlLedger<E> {
                 .iter()
                 .map(|id| privacy_purged(id.as_str(), closed_before, by, now))
                 .collect();
-            self.engine.append(&mut *tx, records).await?;
+            tx.append(records).await?;
             self.engine.commit(tx).await?;
             Ok(purged)
         })
