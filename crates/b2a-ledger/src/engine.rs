@@ -18,7 +18,7 @@ pub(crate) type Tx<E> = Transaction<'static, <E as Engine>::Db>;
 
 /// One database engine: SQLite (`crate::sqlite`) or PostgreSQL (`crate::postgres`).
 #[async_trait]
-pub(crate) trait Engine: Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Engine: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// Its `sqlx` database.
     type Db: sqlx::Database<Connection = Self::Conn>;
     /// Its connection.

@@ -135,7 +135,7 @@ impl SqlLedger<PostgresEngine> {
             trust: Arc::new(trust),
         };
         crate::store::carry_over_chain(&engine).await?;
-        Ok(SqlLedger { engine })
+        Ok(crate::store::on(engine))
     }
 }
 
@@ -196,6 +196,6 @@ impl Engine for PostgresEngine {
     }
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
-        self.orders.place(cmd).await
+        self.orders.submit(cmd.clone()).await
     }
 }

@@ -100,7 +100,7 @@ impl SqlLedger<SqliteEngine> {
             marker,
         };
         crate::store::carry_over_chain(&engine).await?;
-        Ok(SqlLedger { engine })
+        Ok(crate::store::on(engine))
     }
 }
 
@@ -133,6 +133,6 @@ impl Engine for SqliteEngine {
     }
 
     async fn place_order(&self, cmd: &PlaceOrder) -> Result<Placed, LedgerError> {
-        self.orders.place(cmd).await
+        self.orders.submit(cmd.clone()).await
     }
 }

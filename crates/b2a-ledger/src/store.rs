@@ -2,6 +2,12 @@
 //! engine (`crate::engine`), with SQL both engines run (`crate::sql`). A file per role, each
 //! with its statements and its trait implementation.
 
+use b2a_model::Quote;
+use b2a_orders::offers::QuoteCmd;
+
+use crate::engine::Engine;
+use crate::group_commit::Writer;
+
 mod audit;
 mod inventory;
 mod offers;
@@ -16,4 +22,15 @@ pub(crate) use registry::insert_grant;
 #[derive(Debug, Clone)]
 pub struct SqlLedger<E> {
     pub(crate) engine: E,
+    /// The group commit of quote writes.
+    quotes: Writer<QuoteCmd, Quote>,
+}
+
+/// The ledger on `engine`: starts its group commit of quote writes (on the current Tokio
+/// runtime).
+pub(crate) fn on<E: Engine>(engine: E) -> SqlLedger<E> {
+    SqlLedger {
+        quotes: Writer::start(offers::QuoteBatches(engine.clone())),
+        engine,
+    }
 }

@@ -1,13 +1,15 @@
 //! Offers: a new quote, the brand's answer to a counter-offer, an acceptance — and what each
 //! does to the quote's current version, decided from that version alone.
 
+use std::collections::HashMap;
+
 use b2a_audit::entry::Record;
 use b2a_model::{AgentId, Answer, Money, OrderId, Quote, QuoteId, QuoteStatus, Sku};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::LedgerError;
-use crate::records::{quote_accepted, quote_countered};
+use crate::records::{quote_accepted, quote_countered, quote_created};
 
 /// The hour (since the Unix epoch) an instant falls in: demand and recent prices are kept in
 /// hourly buckets, and a window starting at `since` counts the whole hour `since` falls in.
@@ -168,6 +170,127 @@ impl Acceptance {
     }
 }
 
+/// A new quote as a ledger's group commit takes it: [`NewQuote`], owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateQuote {
+    /// The signed quote.
+    pub quote: Quote,
+    /// Its brand-private negotiation bounds.
+    pub bounds: Value,
+    /// Each line's SKU, quantity and one-unit base price.
+    pub base_prices: Vec<(Sku, u32, Money)>,
+    /// The token it was asked with (`jti`).
+    pub credential: String,
+}
+
+impl From<NewQuote<'_>> for CreateQuote {
+    fn from(new: NewQuote<'_>) -> Self {
+        Self {
+            quote: new.quote.clone(),
+            bounds: new.bounds.clone(),
+            base_prices: new.base_prices.to_vec(),
+            credential: new.credential.to_owned(),
+        }
+    }
+}
+
+/// A write on quotes: what a ledger commits together with the others waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuoteCmd {
+    /// A new quote.
+    Create(Box<CreateQuote>),
+    /// The answer to a counter-offer.
+    Revise(Revision),
+    /// An acceptance.
+    Accept(Acceptance),
+}
+
+impl QuoteCmd {
+    /// The stored quote it depends on (a new quote depends on none).
+    pub fn reads(&self) -> Option<&QuoteId> {
+        match self {
+            QuoteCmd::Create(_) => None,
+            QuoteCmd::Revise(r) => Some(&r.quote_id),
+            QuoteCmd::Accept(a) => Some(&a.accepted.id),
+        }
+    }
+}
+
+/// What a batch of quote writes comes to: each one's answer (the quote as it then stands), and
+/// what the store writes.
+#[derive(Debug)]
+pub struct QuoteBatch<'c> {
+    /// One answer per command, in order.
+    pub answers: Vec<Result<Quote, LedgerError>>,
+    /// The new quotes.
+    pub created: Vec<&'c CreateQuote>,
+    /// The versions replaced, kept in their quotes' histories, in order.
+    pub history: Vec<Quote>,
+    /// The versions now in force of the quotes replaced (the last of each).
+    pub replaced: Vec<Quote>,
+    /// The audit records, in order.
+    pub records: Vec<Record>,
+}
+
+/// The stored quote `id` and the order it became, if it was made to `agent`.
+fn stored(
+    current: &HashMap<String, (Quote, Option<OrderId>)>,
+    id: &QuoteId,
+    agent: &AgentId,
+) -> Result<(Quote, Option<OrderId>), LedgerError> {
+    current
+        .get(id.as_str())
+        .filter(|(q, _)| q.agent == *agent)
+        .cloned()
+        .ok_or_else(|| LedgerError::QuoteNotFound(id.clone()))
+}
+
+/// Decides every write of `cmds`, in turn, from the stored quotes they read (`current`: by id,
+/// with the order each became), exactly as if each were committed alone in that order.
+pub fn decide_quotes<'c>(
+    cmds: &[&'c QuoteCmd],
+    mut current: HashMap<String, (Quote, Option<OrderId>)>,
+) -> QuoteBatch<'c> {
+    let mut out = QuoteBatch {
+        answers: Vec::with_capacity(cmds.len()),
+        created: Vec::new(),
+        history: Vec::new(),
+        replaced: Vec::new(),
+        records: Vec::new(),
+    };
+    for cmd in cmds {
+        let decided = match cmd {
+            QuoteCmd::Create(new) => {
+                out.records.push(quote_created(&new.quote, &new.credential));
+                out.created.push(new);
+                current.insert(new.quote.id.to_string(), (new.quote.clone(), None));
+                out.answers.push(Ok(new.quote.clone()));
+                continue;
+            }
+            QuoteCmd::Revise(r) => stored(&current, &r.quote_id, &r.agent)
+                .and_then(|(quote, order)| Ok((r.apply(quote, order.as_ref())?, order))),
+            QuoteCmd::Accept(a) => stored(&current, &a.accepted.id, &a.accepted.agent)
+                .and_then(|(quote, order)| Ok((a.apply(quote, order.as_ref())?, order))),
+        };
+        match decided {
+            Ok((write, order)) => {
+                out.history.extend(write.history);
+                if let Some(new) = write.replacement {
+                    match out.replaced.iter_mut().find(|q| q.id == new.id) {
+                        Some(kept) => *kept = new.clone(),
+                        None => out.replaced.push(new.clone()),
+                    }
+                    current.insert(new.id.to_string(), (new, order));
+                }
+                out.records.extend(write.record);
+                out.answers.push(Ok(write.current));
+            }
+            Err(e) => out.answers.push(Err(e)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use b2a_model::{Currency, OrderId};
@@ -291,5 +414,103 @@ mod tests {
             acc.apply(moved, None),
             Err(LedgerError::QuoteChanged { round: 1, .. })
         ));
+    }
+
+    mod batches {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// What an answer says.
+        fn shape(answer: &Result<Quote, LedgerError>) -> String {
+            match answer {
+                Ok(q) => format!("{} r{} {}", q.id, q.round, q.status.as_str()),
+                Err(e) => e.to_string(),
+            }
+        }
+
+        /// The quotes a later batch reads once `batch` committed.
+        fn committed(
+            mut current: HashMap<String, (Quote, Option<OrderId>)>,
+            batch: &QuoteBatch<'_>,
+        ) -> HashMap<String, (Quote, Option<OrderId>)> {
+            for new in &batch.created {
+                current.insert(new.quote.id.to_string(), (new.quote.clone(), None));
+            }
+            for q in &batch.replaced {
+                if let Some((stored, _)) = current.get_mut(q.id.as_str()) {
+                    *stored = q.clone();
+                }
+            }
+            current
+        }
+
+        prop_compose! {
+            fn case()(
+                stored in proptest::collection::vec((0_u32..3, 0_u8..4), 1..4),
+                cmds in proptest::collection::vec((0_u8..3, 0_usize..4, 0_u32..3, any::<bool>(), 0_usize..2), 1..10),
+            ) -> (HashMap<String, (Quote, Option<OrderId>)>, Vec<QuoteCmd>) {
+                let mut current = HashMap::new();
+                let mut quotes = Vec::new();
+                for (round, state) in stored {
+                    let q = Quote {
+                        round,
+                        status: match state { 0 | 3 => QuoteStatus::Open, 1 => QuoteStatus::Final, _ => QuoteStatus::Accepted },
+                        ..open()
+                    };
+                    let order = (state == 3).then(OrderId::generate);
+                    current.insert(q.id.to_string(), (q.clone(), order));
+                    quotes.push(q);
+                }
+                let cmds = cmds
+                    .into_iter()
+                    .map(|(kind, which, round, makes_version, who)| {
+                        let q = quotes.get(which).cloned().unwrap_or_else(open);
+                        let by = agent(who);
+                        match kind {
+                            0 => QuoteCmd::Create(Box::new(CreateQuote {
+                                quote: open(),
+                                bounds: Value::Null,
+                                base_prices: Vec::new(),
+                                credential: "jti-0".into(),
+                            })),
+                            1 => QuoteCmd::Revise(Revision { agent: by, ..revision(&Quote { round, ..q }, round, makes_version) }),
+                            _ => QuoteCmd::Accept(Acceptance {
+                                accepted: Quote { round, status: QuoteStatus::Accepted, agent: by, ..q },
+                                credential: "jti-0".into(),
+                                now: NOW,
+                            }),
+                        }
+                    })
+                    .collect();
+                (current, cmds)
+            }
+        }
+
+        proptest! {
+            /// A batch of quote writes decides each exactly as if each had been committed alone,
+            /// in turn, and records one audit entry per write that changed anything.
+            #[test]
+            fn a_batch_is_its_writes_committed_one_by_one((current, cmds) in case()) {
+                let all: Vec<&QuoteCmd> = cmds.iter().collect();
+                let batch = decide_quotes(&all, current.clone());
+                let mut rows = current.clone();
+                let mut alone = Vec::new();
+                let mut records = 0;
+                for cmd in &all {
+                    let one = decide_quotes(&[cmd], rows.clone());
+                    records += one.records.len();
+                    rows = committed(rows, &one);
+                    alone.extend(one.answers.iter().map(shape));
+                }
+                let together: Vec<String> = batch.answers.iter().map(shape).collect();
+                prop_assert_eq!(together, alone);
+                prop_assert_eq!(batch.records.len(), records);
+                let mut ids: Vec<&QuoteId> = batch.replaced.iter().map(|q| &q.id).collect();
+                ids.sort();
+                ids.dedup();
+                prop_assert_eq!(ids.len(), batch.replaced.len(), "one final version per quote");
+            }
+        }
     }
 }

@@ -34,10 +34,10 @@ use super::{ATTEMPTS, IDEMPOTENCY_WAIT, ORDERS_ENDPOINT, column};
 use crate::codec::corrupt;
 use crate::context::{self, ContextParams};
 use crate::engine::retrying;
-use crate::group_commit::{Answer, Job, PlaceBatch};
+use crate::group_commit::{Answer, Batch, OrderJob};
 use crate::sql::Row;
 use crate::sql::{Fail, failure as db, sqlstate};
-use crate::{LedgerError, PlaceOrder};
+use crate::{LedgerError, PlaceOrder, Placed};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
 
@@ -63,8 +63,11 @@ pub(super) struct Placer {
 }
 
 #[async_trait]
-impl PlaceBatch for Placer {
-    async fn place_batch(&self, batch: Vec<Job>) {
+impl Batch for Placer {
+    type Cmd = PlaceOrder;
+    type Answer = Placed;
+
+    async fn run(&self, batch: Vec<OrderJob>) {
         let answers = match self.batch_once(&batch).await {
             Ok(answers) => answers,
             Err(e) => {
@@ -114,7 +117,7 @@ impl Placer {
     }
 
     /// Places every order of `batch` in one transaction; `None` for the orders to place alone.
-    async fn batch_once(&self, batch: &[Job]) -> Result<Vec<Option<Answer>>, Fail> {
+    async fn batch_once(&self, batch: &[OrderJob]) -> Result<Vec<Option<Answer>>, Fail> {
         let mut tx = self.begin().await?;
         let cmds: Vec<&PlaceOrder> = batch.iter().map(|job| &job.cmd).collect();
         let answers = self.place_all(&mut tx, &cmds, Mode::Batch).await?;

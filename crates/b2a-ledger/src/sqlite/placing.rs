@@ -20,9 +20,9 @@ use super::script::Script;
 use super::{ORDERS_ENDPOINT, audit_log, storage};
 use crate::codec::{corrupt, decode, encode};
 use crate::context::{self, ContextParams};
-use crate::group_commit::{Answer, Job, PlaceBatch, fail_all};
+use crate::group_commit::{Answer, Batch, OrderJob, fail_all};
 use crate::sql::Row;
-use crate::{LedgerError, PlaceOrder};
+use crate::{LedgerError, PlaceOrder, Placed};
 use b2a_orders::admission::{DAY_SECONDS, MAX_CHAIN};
 use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
 
@@ -30,8 +30,11 @@ use b2a_orders::placing::{self, Outcome, Placement, Snapshot, Totals};
 pub(super) struct Batches(pub(super) SqlitePool);
 
 #[async_trait]
-impl PlaceBatch for Batches {
-    async fn place_batch(&self, batch: Vec<Job>) {
+impl Batch for Batches {
+    type Cmd = PlaceOrder;
+    type Answer = Placed;
+
+    async fn run(&self, batch: Vec<OrderJob>) {
         let cmds: Vec<&PlaceOrder> = batch.iter().map(|job| &job.cmd).collect();
         match place_all(&self.0, &cmds).await {
             Ok(answers) => {

@@ -141,6 +141,7 @@ macro_rules! racing_on_a_fresh_ledger {
 
 racing_on_a_fresh_ledger!(
     cancel_and_ship_race_one_wins,
+    racing_quote_writes_commit_each_once,
     concurrent_orders_never_oversell,
     concurrent_retries_place_one_order,
     concurrent_orders_never_overspend,

@@ -64,6 +64,12 @@ async fn cancel_and_ship_race_one_wins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_quote_writes_commit_each_once() {
+    let store = Store::new();
+    conformance::racing_quote_writes_commit_each_once(store.open().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_orders_never_oversell() {
     let store = Store::new();
     conformance::concurrent_orders_never_oversell(store.open().await).await;

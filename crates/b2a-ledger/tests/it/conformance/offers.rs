@@ -1,9 +1,12 @@
 //! Offers: quote versions, acceptance, the private bounds, pricing signals and policy versions.
 
+use std::sync::Arc;
+
 use b2a_ledger::{Acceptance, Ledger, LedgerError, Revision};
 use b2a_model::{Answer, Principal, Quote, QuoteStatus};
 use serde_json::json;
 use time::Duration;
+use tokio::sync::Barrier;
 
 use crate::fixtures::{
     CREATED, actions, agent, create, eur, expires, now, open_quote, operator, order_cmd, quote,
@@ -270,4 +273,114 @@ pub(crate) async fn policy_versions_are_numbered_and_audited(ledger: &dyn Ledger
     assert_eq!(changes[1].record.subjects[0], "pricing-policy/v2");
     assert_eq!(changes[1].record.payload["policy"]["n"], 2);
     assert_eq!(changes[1].record.credential, "jti-ops");
+}
+
+/// Quote writes racing, as agents make them at once (each kind goes through the ledger's group
+/// commit): 40 new quotes on shared SKUs are all stored, audited, and counted as demand with
+/// their price range; 20 counters computed from one round of one quote make one new version and
+/// 19 `quote_conflict`s; an acceptance racing a counter on another quote, exactly one of them.
+pub(crate) async fn racing_quote_writes_commit_each_once(ledger: Arc<dyn Ledger>) {
+    const QUOTES: usize = 40;
+    const COUNTERS: usize = 20;
+    let start = Arc::new(Barrier::new(QUOTES));
+    let handles: Vec<_> = (0..QUOTES)
+        .map(|i| {
+            let (ledger, start) = (Arc::clone(&ledger), Arc::clone(&start));
+            tokio::spawn(async move {
+                let price = eur(1_000 + 10 * i64::try_from(i).expect("small"));
+                let mut q = crate::fixtures::quote_at(&format!("agent-{i:02}"), "VC-A", price);
+                q.status = QuoteStatus::Open;
+                if i % 2 == 1 {
+                    q.lines
+                        .push(open_quote("x", &[("VC-B", 2)]).lines.remove(0));
+                }
+                start.wait().await;
+                create(ledger.as_ref(), &q).await;
+                q
+            })
+        })
+        .collect();
+    let mut made = Vec::new();
+    for h in handles {
+        made.push(h.await.expect("task did not panic"));
+    }
+    for q in &made {
+        assert_eq!(
+            ledger.quote(&q.id, &q.agent).await.expect("read").as_ref(),
+            Some(q),
+            "every new quote is stored as made"
+        );
+    }
+    let since = CREATED - Duration::hours(1);
+    let signals = ledger
+        .pricing_signals(&[sku("VC-A"), sku("VC-B")], since, since)
+        .await
+        .expect("signals");
+    assert_eq!(
+        signals[0].demand as usize, QUOTES,
+        "one unit of VC-A per quote"
+    );
+    assert_eq!(
+        signals[1].demand as usize, QUOTES,
+        "two units of VC-B every other quote"
+    );
+    let highest = eur(1_000 + 10 * i64::try_from(QUOTES - 1).expect("small"));
+    assert_eq!(signals[0].recent_prices, Some((eur(1_000), highest)));
+
+    let contested = made[0].clone();
+    let start = Arc::new(Barrier::new(COUNTERS));
+    let handles: Vec<_> = (0..COUNTERS)
+        .map(|i| {
+            let (ledger, start) = (Arc::clone(&ledger), Arc::clone(&start));
+            let rev = countered(&contested, 900, 950 - i64::try_from(i).expect("small"));
+            tokio::spawn(async move {
+                start.wait().await;
+                ledger.revise_quote(&rev).await
+            })
+        })
+        .collect();
+    let (mut won, mut conflicts) = (Vec::new(), 0);
+    for h in handles {
+        match h.await.expect("task did not panic") {
+            Ok(q) => won.push(q),
+            Err(LedgerError::QuoteChanged { round: 1, .. }) => conflicts += 1,
+            Err(other) => panic!("unexpected error in the race: {other}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "one counter per round");
+    assert_eq!(conflicts, COUNTERS - 1);
+    let record = ledger
+        .quote_record(&contested.id, &contested.agent)
+        .await
+        .expect("read")
+        .expect("the quote");
+    assert_eq!(record.current, won[0]);
+    assert_eq!(record.history, vec![contested.clone()], "round 0 kept once");
+
+    let other = made[1].clone();
+    let accept = accepting(&other);
+    let counter = countered(&other, 900, 950);
+    let (a, c) = tokio::join!(
+        {
+            let ledger = Arc::clone(&ledger);
+            tokio::spawn(async move { ledger.accept_quote(&accept).await })
+        },
+        {
+            let ledger = Arc::clone(&ledger);
+            tokio::spawn(async move { ledger.revise_quote(&counter).await })
+        }
+    );
+    match (a.expect("accept task"), c.expect("counter task")) {
+        (Ok(accepted), Err(LedgerError::QuoteAccepted(_))) => {
+            assert_eq!(accepted.status, QuoteStatus::Accepted);
+        }
+        (Err(LedgerError::QuoteChanged { round: 1, .. }), Ok(countered)) => {
+            assert_eq!(countered.round, 1);
+        }
+        (a, c) => panic!("exactly one of an acceptance and a counter: {a:?} / {c:?}"),
+    }
+    let log = crate::fixtures::verified_audit_log(ledger.as_ref()).await;
+    let count = |action: &str| log.iter().filter(|e| e.record.action == action).count();
+    assert_eq!(count("quote.created"), QUOTES);
+    assert_eq!(count("quote.countered") + count("quote.accepted"), 2);
 }
