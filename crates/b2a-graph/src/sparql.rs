@@ -37,7 +37,6 @@ pub struct SparqlAnswer {
 
 /// Why a query was refused.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SparqlError {
     /// The text is not a SPARQL query.
     #[error("the query does not parse: {0}")]

@@ -119,7 +119,6 @@ pub struct Placed {
 
 /// Why a ledger operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum LedgerError {
     /// No order with this id (for this agent, when an agent asks).
     #[error("order {0} not found")]

@@ -171,7 +171,6 @@ pub use publish::{
 ///
 /// No message names a cost, a floor or a walk-away price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum PricingError {
     /// There was nothing to price.
     #[error("a quote needs at least one line")]
@@ -252,7 +251,8 @@ impl From<ModelError> for PricingError {
     fn from(e: ModelError) -> Self {
         match e {
             ModelError::CurrencyMismatch { left, right } => Self::MixedCurrencies(left, right),
-            _ => Self::Overflow,
+            // Pricing's model errors come from arithmetic, which never reports an invalid value.
+            ModelError::Overflow | ModelError::Invalid { .. } => Self::Overflow,
         }
     }
 }

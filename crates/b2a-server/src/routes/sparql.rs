@@ -161,7 +161,6 @@ async fn run(
                 SparqlError::Busy => ApiError::new(ErrorCode::SparqlBusy, detail)
                     .with_header(header::RETRY_AFTER, "1"),
                 SparqlError::Graph(g) => g.into(),
-                other => ApiError::internal(other),
             }
         })?;
     let mut resp = answer.body.into_response();

@@ -1,7 +1,10 @@
 //! Bad inputs: each answers its documented code, names the offending field, and changes nothing.
 
 use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
 use b2a_model::{Capability, Role};
+use b2a_pricing::PricingError;
+use b2a_server::ApiError;
 use serde_json::json;
 
 use crate::support::TestApp;
@@ -361,4 +364,18 @@ async fn problems_carry_the_request_id() {
     let p = resp.problem(StatusCode::UNAUTHORIZED, "missing_token");
     assert_eq!(p["request_id"], "trace-42");
     assert_eq!(p["type"], "urn:b2a:problem:missing_token");
+}
+
+#[tokio::test]
+async fn pricing_lines_that_are_not_there_is_a_validation_failure() {
+    // The schema refuses an empty `lines` first (above); should pricing ever see one, the
+    // answer is the same.
+    let resp = ApiError::from(PricingError::NoLines).into_response();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .expect("body");
+    let problem: serde_json::Value = serde_json::from_slice(&body).expect("a problem");
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(problem["pointer"], "/lines");
 }
