@@ -236,6 +236,10 @@ pub enum PricingError {
         /// The SKU.
         sku: Sku,
     },
+    /// A counter-offer's target unit prices, times the quoted quantities, add up beyond any
+    /// amount of minor units.
+    #[error("the counter-offer's target prices times the quoted quantities are beyond any amount")]
+    CounterOutOfRange,
     /// The quote version was accepted: it is no longer negotiated.
     #[error("this quote was accepted; it is no longer negotiated")]
     QuoteAlreadyAccepted,

@@ -321,7 +321,7 @@ impl From<PricingError> for ApiError {
             PricingError::QuoteAlreadyAccepted => {
                 ApiError::new(ErrorCode::QuoteAccepted, detail).at("id")
             }
-            PricingError::NoLines => {
+            PricingError::NoLines | PricingError::CounterOutOfRange => {
                 ApiError::new(ErrorCode::ValidationFailed, detail).at("/lines")
             }
             // Bounds stored for other lines, or arithmetic on the brand's own prices.
