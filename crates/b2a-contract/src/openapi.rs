@@ -33,6 +33,7 @@ const SPARQL_ERRORS: &[ErrorCode] = &[
     ErrorCode::SparqlUpdateNotAllowed,
     ErrorCode::SparqlServiceNotAllowed,
     ErrorCode::SparqlDatasetNotAllowed,
+    ErrorCode::SparqlFunctionUnsupported,
     ErrorCode::NotAcceptable,
     ErrorCode::SparqlTimeout,
     ErrorCode::SparqlBusy,

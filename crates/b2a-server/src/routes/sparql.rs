@@ -154,6 +154,9 @@ async fn run(
                 SparqlError::Service => {
                     ApiError::new(ErrorCode::SparqlServiceNotAllowed, detail).at("query")
                 }
+                SparqlError::UnsupportedFunction(_) => {
+                    ApiError::new(ErrorCode::SparqlFunctionUnsupported, detail).at("query")
+                }
                 SparqlError::NotAcceptable(_) => {
                     ApiError::new(ErrorCode::NotAcceptable, detail).at("Accept")
                 }
