@@ -29,7 +29,6 @@ pub const STAMP_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Why a governance operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum GovernanceError {
     /// Signing or verification refused.
     #[error(transparent)]

@@ -41,7 +41,6 @@ impl Caller {
 
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum ShopError {
     /// The catalog failed.
     #[error(transparent)]

@@ -41,6 +41,7 @@ error_codes! {
     SparqlUpdateNotAllowed => "sparql_update_not_allowed", 400, "SPARQL updates are not allowed";
     SparqlServiceNotAllowed => "sparql_service_not_allowed", 400, "SPARQL SERVICE calls are not allowed";
     SparqlDatasetNotAllowed => "sparql_dataset_not_allowed", 400, "The query's dataset cannot be chosen";
+    SparqlFunctionUnsupported => "sparql_function_unsupported", 400, "The SPARQL query calls a function this endpoint does not provide";
     MissingIdempotencyKey => "missing_idempotency_key", 400, "The Idempotency-Key header is required";
     MissingToken => "missing_token", 401, "A bearer token is required";
     TokenMalformed => "token_malformed", 401, "The bearer token is not a well-formed JWT";

@@ -579,7 +579,10 @@ impl<'r> RowCheck<'r, '_, '_> {
                 self.fail(col, format!("{text:?} is too large"));
                 None
             }
-            Err(_) => {
+            Err(
+                b2a_model::ModelError::Invalid { .. }
+                | b2a_model::ModelError::CurrencyMismatch { .. },
+            ) => {
                 self.fail(
                     col,
                     format!(

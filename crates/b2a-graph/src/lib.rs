@@ -41,7 +41,6 @@ pub use validate::{CatalogIssue, MAX_ISSUES, ValidationReport};
 
 /// Why a catalog operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum GraphError {
     /// The catalog text could not be parsed.
     #[error("catalog does not parse: {0}")]

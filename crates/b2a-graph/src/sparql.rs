@@ -37,7 +37,6 @@ pub struct SparqlAnswer {
 
 /// Why a query was refused.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SparqlError {
     /// The text is not a SPARQL query.
     #[error("the query does not parse: {0}")]
@@ -48,6 +47,10 @@ pub enum SparqlError {
     /// The query calls a remote SERVICE.
     #[error("SERVICE calls are not allowed")]
     Service,
+    /// The query calls a function the evaluator does not provide (or with the wrong number of
+    /// arguments): it is not evaluated.
+    #[error("the query calls a function this endpoint does not provide: {0}")]
+    UnsupportedFunction(String),
     /// No result syntax the client accepts fits this kind of query.
     #[error("cannot answer in any of the accepted media types ({0})")]
     NotAcceptable(String),
@@ -108,6 +111,10 @@ fn evaluation(e: QueryEvaluationError, limits: SparqlLimits) -> SparqlError {
         | QueryEvaluationError::UnboundService
         | QueryEvaluationError::InvalidServiceName(_)
         | QueryEvaluationError::UnsupportedService(_) => SparqlError::Service,
+        e @ (QueryEvaluationError::UnsupportedCustomFunction(_)
+        | QueryEvaluationError::UnsupportedCustomFunctionArity { .. }) => {
+            SparqlError::UnsupportedFunction(e.to_string())
+        }
         other => SparqlError::Graph(GraphError::Query(other.to_string())),
     }
 }

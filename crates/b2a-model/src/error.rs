@@ -1,6 +1,5 @@
 /// A value that does not satisfy the rules of its domain type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum ModelError {
     /// The text is not a well-formed value of the named kind.
     #[error("invalid {kind}: {reason}")]

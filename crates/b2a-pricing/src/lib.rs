@@ -171,7 +171,6 @@ pub use publish::{
 ///
 /// No message names a cost, a floor or a walk-away price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum PricingError {
     /// There was nothing to price.
     #[error("a quote needs at least one line")]
@@ -237,6 +236,10 @@ pub enum PricingError {
         /// The SKU.
         sku: Sku,
     },
+    /// A counter-offer's target unit prices, times the quoted quantities, add up beyond any
+    /// amount of minor units.
+    #[error("the counter-offer's target prices times the quoted quantities are beyond any amount")]
+    CounterOutOfRange,
     /// The quote version was accepted: it is no longer negotiated.
     #[error("this quote was accepted; it is no longer negotiated")]
     QuoteAlreadyAccepted,
@@ -252,7 +255,8 @@ impl From<ModelError> for PricingError {
     fn from(e: ModelError) -> Self {
         match e {
             ModelError::CurrencyMismatch { left, right } => Self::MixedCurrencies(left, right),
-            _ => Self::Overflow,
+            // Pricing's model errors come from arithmetic, which never reports an invalid value.
+            ModelError::Overflow | ModelError::Invalid { .. } => Self::Overflow,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Negotiation: deterministic, bounded, concessions that shrink each round, never below the
 //! walk-away price of any line.
 
-use b2a_model::{Adjustment, AdjustmentKind, Answer, Currency, Money, QuoteLine, QuoteStatus, Sku};
+use b2a_model::{
+    Adjustment, AdjustmentKind, Answer, Currency, ModelError, Money, QuoteLine, QuoteStatus, Sku,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{LineInput, PricedLine};
@@ -168,7 +170,8 @@ struct Line<'a> {
 ///
 /// Errors: a counter naming a SKU not on the quote ([`PricingError::CounterLineUnknown`]) or
 /// twice ([`PricingError::CounterLineDuplicated`]), an amount in another currency
-/// ([`PricingError::MixedCurrencies`]), bounds not made for these lines
+/// ([`PricingError::MixedCurrencies`]), target prices whose total is beyond any amount
+/// ([`PricingError::CounterOutOfRange`]), bounds not made for these lines
 /// ([`PricingError::BoundsMismatch`]). A target at or below zero is allowed: it is far below.
 pub fn answer_counter(
     bounds: &NegotiationBounds,
@@ -377,8 +380,8 @@ fn lines_within_bounds<'a>(
 impl Counter {
     /// The total this counter-offer aims at on `current`, delivery included: its target total,
     /// or its line prices times the quantities (lines not named at their current price) plus
-    /// the delivery. Refuses amounts in another currency than the quote's, and SKUs not on the
-    /// quote or named twice.
+    /// the delivery. Refuses amounts in another currency than the quote's, SKUs not on the
+    /// quote or named twice, and line prices whose total is beyond any amount.
     pub fn target_total(&self, current: &CurrentOffer<'_>) -> Result<Money, PricingError> {
         let currency = current.total.currency();
         let same_currency = |m: &Money| {
@@ -412,13 +415,22 @@ impl Counter {
                         });
                     }
                 }
+                let out_of_range = |e: ModelError| match e {
+                    ModelError::Overflow => PricingError::CounterOutOfRange,
+                    e @ (ModelError::CurrencyMismatch { .. } | ModelError::Invalid { .. }) => {
+                        e.into()
+                    }
+                };
                 let mut total = current.delivery_price;
                 for line in current.lines {
                     let unit = prices
                         .iter()
                         .find(|(s, _)| s == &line.sku)
                         .map_or(line.unit_price, |(_, p)| *p);
-                    total = total.checked_add(unit.checked_mul(line.quantity.get())?)?;
+                    total = unit
+                        .checked_mul(line.quantity.get())
+                        .and_then(|goods| total.checked_add(goods))
+                        .map_err(out_of_range)?;
                 }
                 Ok(total)
             }

@@ -34,7 +34,6 @@ pub struct Identity {
 
 /// Why a data directory could not be used.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum DataDirError {
     /// The directory has not been initialised.
     #[error(

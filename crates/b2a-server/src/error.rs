@@ -200,7 +200,8 @@ impl From<TokenError> for ApiError {
             TokenError::InvalidLifetime => {
                 return ApiError::new(ErrorCode::ValidationFailed, detail).at("/ttl_seconds");
             }
-            other => return ApiError::internal(other),
+            // The key directory could not be read or written.
+            e @ TokenError::KeyStore(_) => return ApiError::internal(e),
         };
         unauthorized(code, detail, false)
     }
@@ -211,7 +212,13 @@ impl From<DpopError> for ApiError {
         let code = match e {
             DpopError::Missing => ErrorCode::DpopProofRequired,
             DpopError::Replayed => ErrorCode::DpopProofReplayed,
-            _ => ErrorCode::DpopProofInvalid,
+            DpopError::Malformed(_)
+            | DpopError::BadSignature
+            | DpopError::KeyMismatch(_)
+            | DpopError::WrongMethod(_)
+            | DpopError::WrongUrl(_)
+            | DpopError::WrongToken
+            | DpopError::Stale(_) => ErrorCode::DpopProofInvalid,
         };
         unauthorized(code, e.to_string(), true)
     }
@@ -226,7 +233,9 @@ impl From<GovernanceError> for ApiError {
             GovernanceError::Refused(Refusal::AgentSuspended) => {
                 ApiError::new(ErrorCode::AgentSuspended, detail).at("Authorization")
             }
-            GovernanceError::Refused(_) => unauthorized(ErrorCode::TokenRevoked, detail, false),
+            GovernanceError::Refused(Refusal::Revoked(_) | Refusal::AncestorRevoked(_)) => {
+                unauthorized(ErrorCode::TokenRevoked, detail, false)
+            }
             GovernanceError::AgentNotRegistered(_) => {
                 ApiError::new(ErrorCode::AgentNotRegistered, detail).at("/agent")
             }
@@ -236,7 +245,6 @@ impl From<GovernanceError> for ApiError {
             GovernanceError::InvalidKey { index, .. } => {
                 ApiError::new(ErrorCode::ValidationFailed, detail).at(format!("/keys/{index}"))
             }
-            other => ApiError::internal(other),
         }
     }
 }
@@ -273,7 +281,7 @@ impl From<ShopError> for ApiError {
             }
             ShopError::Graph(g) => g.into(),
             ShopError::Ledger(l) => l.into(),
-            other => ApiError::internal(other),
+            e @ ShopError::Task(_) => ApiError::internal(e),
         }
     }
 }
@@ -313,7 +321,11 @@ impl From<PricingError> for ApiError {
             PricingError::QuoteAlreadyAccepted => {
                 ApiError::new(ErrorCode::QuoteAccepted, detail).at("id")
             }
-            other => ApiError::internal(other),
+            PricingError::NoLines | PricingError::CounterOutOfRange => {
+                ApiError::new(ErrorCode::ValidationFailed, detail).at("/lines")
+            }
+            // Bounds stored for other lines, or arithmetic on the brand's own prices.
+            e @ (PricingError::BoundsMismatch | PricingError::Overflow) => ApiError::internal(e),
         }
     }
 }
@@ -367,7 +379,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::GrantNotFound(_) => ApiError::new(ErrorCode::TokenNotFound, detail).at("jti"),
             LedgerError::AgentNotFound(_) => ApiError::new(ErrorCode::AgentNotFound, detail).at("id"),
             LedgerError::AgentExists(_) => ApiError::new(ErrorCode::AgentExists, detail).at("/id"),
-            other => ApiError::internal(other),
+            e @ (LedgerError::Corrupt(_) | LedgerError::Storage(_)) => ApiError::internal(e),
         }
     }
 }
@@ -387,7 +399,9 @@ impl From<GraphError> for ApiError {
                 ApiError::new(ErrorCode::CatalogInvalid, detail)
                     .with_member("validation", validation)
             }
-            other => ApiError::internal(other),
+            e @ (GraphError::Inconsistent(_) | GraphError::Query(_) | GraphError::Storage(_)) => {
+                ApiError::internal(e)
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ pub use datadir::{DataDir, DataDirError, Identity, ShopSettings};
 pub use error::ApiError;
 pub use gate::AgentGate;
 pub use ratelimit::{Rate, RateClass, RateLimits, RateState};
-pub use routes::router;
+pub use routes::{Served, Unrouted, route_table, router};
 pub use state::{AppState, GatewayConfig};
 
 /// Serves `router` on `listener` until `shutdown` resolves.

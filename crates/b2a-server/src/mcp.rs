@@ -12,7 +12,6 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, header, request::Parts};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
 use b2a_contract::{ErrorCode, TOOLS, ToolDoc};
 use b2a_model::Capability;
 use rmcp::model::{
@@ -29,12 +28,15 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::extract::{Admitted, Grant, McpMessage};
+use crate::routes::{Routes, get};
 use crate::{ApiError, AppState};
 
 /// Where the endpoint is mounted.
 const PATH: &str = "/mcp";
 /// Where its OAuth protected resource metadata (RFC 9728) is served.
 const METADATA: &str = "/.well-known/oauth-protected-resource";
+/// The same at the path RFC 9728 derives from the resource's (`/mcp`).
+const METADATA_OF_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
 /// What is escaped in a path segment: everything but RFC 3986's unreserved characters.
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -45,7 +47,7 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 const MAX_RESULT_BYTES: usize = 16 << 20;
 
 /// `/mcp` and its resource metadata, calling the routes of `api` (the gateway's REST router).
-pub(crate) fn router(state: AppState, api: Router) -> Router {
+pub(crate) fn router(state: AppState, api: Router) -> Routes {
     let tools = Arc::new(tool_list(&state));
     let server = Gateway {
         api,
@@ -61,12 +63,11 @@ pub(crate) fn router(state: AppState, api: Router) -> Router {
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    Router::new()
+    Routes::new()
         .nest_service(PATH, service)
-        .layer(middleware::from_fn_with_state(state.clone(), door))
+        .layer(middleware::from_fn_with_state(state, door))
         .route(METADATA, get(metadata))
-        .route(&format!("{METADATA}{PATH}"), get(metadata))
-        .with_state(state)
+        .route(METADATA_OF_PATH, get(metadata))
 }
 
 /// RFC 9728 metadata: the resource, the brand as its authorization server, how tokens are sent.

@@ -34,7 +34,6 @@ const MAX_PROOF_BYTES: usize = 8 * 1024;
 
 /// Why a DPoP proof was refused. The messages say what the client must change.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum DpopError {
     /// The request carries no proof.
     #[error(

@@ -47,7 +47,6 @@ pub use vault::{VaultError, VaultKey};
 
 /// Why a token was refused or could not be made.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum TokenError {
     /// The text is not a JWT.
     #[error("the token is not a well-formed JWT")]

@@ -1,7 +1,8 @@
 //! Loading, validating, publishing and rolling back catalog versions.
 
 use b2a_graph::{
-    CatalogSource, CatalogStore, GraphError, JsonLdProfileSet, ProductQuery, RdfFormat,
+    CancellationToken, CatalogSource, CatalogStore, GraphError, JsonLdProfileSet, ProductQuery,
+    RdfFormat, SparqlError, SparqlLimits,
 };
 
 use crate::DEMO;
@@ -279,4 +280,27 @@ fn concurrent_loads_get_distinct_versions_and_concurrent_publications_keep_one_h
         store.rollback(),
         Err(GraphError::NothingToRollBack)
     ));
+}
+
+#[test]
+fn a_query_calling_a_function_the_endpoint_lacks_is_refused_not_failed() {
+    let (store, v) = store_with(&catalog(""));
+    store.publish(v).expect("publishes");
+    let limits = SparqlLimits {
+        timeout: std::time::Duration::from_secs(5),
+        max_rows: 10,
+    };
+    let ask = |q: &str| store.sparql(q, "*/*", limits, CancellationToken::new());
+    for q in [
+        "SELECT ?x WHERE { BIND(<https://shop.example/fn#discount>(1) AS ?x) }",
+        "SELECT ?x WHERE { BIND(<http://www.w3.org/2001/XMLSchema#integer>(1, 2) AS ?x) }",
+    ] {
+        match ask(q) {
+            Err(SparqlError::UnsupportedFunction(detail)) => {
+                assert!(detail.contains("function"), "{detail}");
+            }
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+    assert!(ask("SELECT ?x WHERE { BIND(STRLEN(\"abc\") AS ?x) }").is_ok());
 }

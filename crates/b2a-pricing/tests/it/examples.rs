@@ -978,6 +978,22 @@ fn malformed_counters_are_refused() {
     );
 }
 
+#[test]
+fn counter_prices_beyond_any_amount_are_refused() {
+    let quote = price_quote(&demo(), &[coat(3)], &to("FR")).expect("priced");
+    let v = Version::first(&quote);
+    let coat_sku = sku("VC-CHMCOAT-BLK-M");
+    // Times the quantity, the target leaves the range of minor units.
+    for unit in [i64::MAX, i64::MAX / 2, i64::MIN] {
+        let c = Counter::LinePrices(vec![(coat_sku.clone(), eur(unit))]);
+        assert_eq!(
+            answer_counter(&quote.bounds, &v.offer(), &c),
+            Err(PricingError::CounterOutOfRange),
+            "{unit}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Publication
 

@@ -1,9 +1,7 @@
 //! The agent registry (operator): register, list, suspend, reactivate.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use b2a_contract::AgentRegistrationBody;
 use b2a_ledger::{AgentRecord, AgentStatus};
 use b2a_model::AgentId;
@@ -11,11 +9,12 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::quotes::created;
+use super::table::{Routes, get, post};
 use crate::extract::{Admin, Grant, PathId, Valid};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/admin/agents", get(list).post(register))
         .route("/v1/admin/agents/{id}/suspend", post(suspend))
         .route("/v1/admin/agents/{id}/reactivate", post(reactivate))

@@ -1,11 +1,9 @@
 //! The audit log, for auditors (read-only; `audit:read`): signed checkpoints, entries filtered,
 //! inclusion and consistency proofs, and the proven trail of one order.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
 use b2a_app::{ConsistencyProof, EntryPage, InclusionProof};
 use b2a_audit::checkpoint::SignedCheckpoint;
 use b2a_audit::verify::Bundle;
@@ -17,11 +15,12 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::table::{Routes, get};
 use crate::extract::{ApiQuery, AuditRead, Grant, PathId};
 use crate::{ApiError, AppState, GatewayConfig};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/audit/checkpoint", get(checkpoint).post(new_checkpoint))
         .route("/v1/audit/entries", get(entries))
         .route("/v1/audit/entries/{seq}/proof", get(inclusion))

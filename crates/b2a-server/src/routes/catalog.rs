@@ -3,12 +3,10 @@
 
 use std::io::Cursor;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use b2a_app::VersionInfo;
 use b2a_contract::ErrorCode;
 use b2a_graph::{CatalogFormat, CatalogSource, FeedBase, PublishReport, ValidationReport};
@@ -16,12 +14,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::quotes::created;
+use super::table::{Routes, get, post};
 use crate::error::validation_json;
 use crate::extract::{Admin, ApiQuery, Grant};
 use crate::{ApiError, AppState};
 
-pub(super) fn router(max_catalog_bytes: usize) -> Router<AppState> {
-    Router::new()
+pub(super) fn router(max_catalog_bytes: usize) -> Routes {
+    Routes::new()
         .route(
             "/v1/admin/catalog/versions",
             post(upload)

@@ -1,17 +1,16 @@
 //! Discovery: the manifest, the JWKS, the OpenAPI document, the schemas and health.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Json;
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_model::Capability;
 use serde_json::{Value, json};
 
+use super::table::{Routes, get};
 use crate::{ApiError, AppState, GatewayConfig};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/.well-known/b2a", get(manifest))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/openapi.json", get(openapi))

@@ -1,18 +1,17 @@
 //! `/v1/catalog`: the published public catalog, whole, with a strong ETag per version and syntax.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_graph::{JsonLdProfileSet, RdfFormat};
 
+use super::table::{Routes, get};
 use crate::extract::{CatalogRead, Grant};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/catalog", get(export))
+pub(super) fn router() -> Routes {
+    Routes::new().route("/v1/catalog", get(export))
 }
 
 /// The syntax to answer in: the first of `Accept` this route serves (Turtle by default).

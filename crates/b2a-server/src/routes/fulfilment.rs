@@ -2,21 +2,20 @@
 //! delivering and refunding, reading an order with its fulfilment details, and stock levels (read
 //! and set).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post, put};
 use b2a_contract::{ErrorCode, OrderActionBody, StockLevelBody};
 use b2a_model::{OrderId, Sku, Transition};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::orders::{PageParams, page_json};
+use super::table::{Routes, get, post, put};
 use crate::extract::{Admin, ApiQuery, Grant, OptionalBody, PathId, Valid};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/admin/approvals", get(approvals))
         .route("/v1/admin/orders/{id}", get(read))
         .route("/v1/admin/orders/{id}/{action}", post(act))

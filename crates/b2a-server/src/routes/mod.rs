@@ -12,25 +12,34 @@ mod privacy;
 mod products;
 mod quotes;
 mod sparql;
+mod table;
 mod tokens;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use b2a_contract::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
+pub use self::table::Served;
+pub(crate) use self::table::{Routes, get};
 use crate::error::REQUEST_ID;
 use crate::extract::RateSlot;
 use crate::{ApiError, AppState};
 
 /// The gateway's complete router.
 pub fn router(state: AppState) -> Router {
+    route_table(state).0
+}
+
+/// The gateway's complete router and every route it serves: those of the REST binding (which
+/// `b2a_contract::ROUTES` documents) and `/mcp`.
+pub fn route_table(state: AppState) -> (Router, Vec<Served>) {
     let max_body = state.config.max_body_bytes;
-    let api = Router::new()
+    let (api, mut served) = Routes::new()
         .merge(discovery::router())
         .merge(products::router())
         .merge(quotes::router())
@@ -44,17 +53,23 @@ pub fn router(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(agents::router())
         .merge(catalog::router(state.config.max_catalog_bytes))
+        .with_state(state.clone());
+    let api = api
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(catch_panic())
         .layer(middleware::from_fn(rate_headers));
     // The MCP binding calls the REST routes above in-process.
-    let mcp = crate::mcp::router(state, api.clone())
+    let (mcp, mcp_served) = crate::mcp::router(state.clone(), api.clone()).with_state(state);
+    served.extend(mcp_served);
+    let mcp = mcp
         .layer(catch_panic())
         .layer(middleware::from_fn(rate_headers));
-    api.merge(mcp).layer(middleware::from_fn(request_id))
+    (
+        api.merge(mcp).layer(middleware::from_fn(request_id)),
+        served,
+    )
 }
 
 /// Answers a panicking handler with a 500 problem (and keeps serving).
@@ -80,18 +95,25 @@ async fn rate_headers(mut req: Request, next: Next) -> Response {
     resp
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(
+/// Marks the answers of the router's fallbacks: no route has the request's path, or none of its
+/// routes there takes the request's method.
+#[derive(Debug, Clone, Copy)]
+pub struct Unrouted;
+
+async fn not_found() -> (Extension<Unrouted>, ApiError) {
+    let e = ApiError::new(
         ErrorCode::NotFound,
         "no such route; GET /openapi.json lists every route",
-    )
+    );
+    (Extension(Unrouted), e)
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::new(
+async fn method_not_allowed() -> (Extension<Unrouted>, ApiError) {
+    let e = ApiError::new(
         ErrorCode::MethodNotAllowed,
         "this route does not accept this method; see GET /openapi.json",
-    )
+    );
+    (Extension(Unrouted), e)
 }
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane), makes it available

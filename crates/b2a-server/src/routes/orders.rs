@@ -5,12 +5,10 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use b2a_app::{Caller, OrderPage};
 use b2a_contract::{ErrorCode, OrderActionBody, OrderRequestBody};
 use b2a_model::{OrderId, Transition};
@@ -19,6 +17,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::quotes::created;
+use super::table::{Routes, get, post};
 use crate::extract::{
     ApiQuery, Grant, IdempotencyKey, OptionalBody, OrdersCancel, OrdersRead, OrdersWrite, PathId,
     ReturnsWrite, Valid,
@@ -31,8 +30,8 @@ const STREAM_POLL: Duration = Duration::from_millis(500);
 /// The longest a live stream stays open; the client reconnects for more.
 const STREAM_MAX: Duration = Duration::from_secs(600);
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/orders", post(create).get(list))
         .route("/v1/orders/{id}", get(read))
         .route("/v1/orders/{id}/events", get(events))

@@ -1,23 +1,22 @@
 //! The pricing policy: published to agents (rule kinds, bounds, attributes used and never used),
 //! loaded and read whole by operators.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_ledger::StoredPolicy;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::table::{Routes, get};
 use crate::extract::{Admin, Grant};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/pricing-policy", get(published))
         .route("/v1/admin/pricing-policy", get(read).put(load))
 }

@@ -2,20 +2,19 @@
 //! a principal, for an operator or for the agent whose token carries `privacy:self` for it — and
 //! erasure, for an operator.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Json;
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_model::Principal;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::table::{Routes, get};
 use crate::extract::{Admin, Grant, PathId, PrivacySelf};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route(
             "/v1/admin/principals/{id}",
             get(export).delete(erase_principal),

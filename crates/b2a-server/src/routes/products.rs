@@ -1,21 +1,20 @@
 //! Catalog search and product pages.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_graph::{Cursor, Facet, ProductQuery, ProductSummary, Relation, Sort};
 use b2a_model::{Currency, Money, ProductId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::table::{Routes, get};
 use crate::extract::{ApiQuery, PathId, Reader};
 use crate::{ApiError, AppState, GatewayConfig};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/products", get(search))
         .route("/v1/products/{id}", get(product))
         .route("/v1/products/{id}/related", get(related))

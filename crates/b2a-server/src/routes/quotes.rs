@@ -1,21 +1,20 @@
 //! Quotes: price lines for a destination, read one's own quotes with their history, counter,
 //! accept.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use b2a_contract::{CounterBody, QuoteRequestBody};
 use b2a_model::QuoteId;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::table::{Routes, get, post};
 use crate::extract::{Grant, PathId, QuotesWrite, Valid};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/quotes", post(create))
         .route("/v1/quotes/{id}", get(read))
         .route("/v1/quotes/{id}/counter", post(counter))

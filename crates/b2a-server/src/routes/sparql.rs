@@ -1,20 +1,19 @@
 //! `/v1/sparql`: the SPARQL 1.1 Protocol, read-only, over the published catalog only.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use b2a_contract::ErrorCode;
 use b2a_graph::{SparqlError, SparqlLimits};
 use serde::Deserialize;
 
+use super::table::{Routes, get};
 use crate::extract::{CatalogSparql, Grant};
 use crate::{ApiError, AppState};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/sparql", get(by_get).post(by_post))
+pub(super) fn router() -> Routes {
+    Routes::new().route("/v1/sparql", get(by_get).post(by_post))
 }
 
 /// The protocol's parameters (query string or form body).
@@ -155,6 +154,9 @@ async fn run(
                 SparqlError::Service => {
                     ApiError::new(ErrorCode::SparqlServiceNotAllowed, detail).at("query")
                 }
+                SparqlError::UnsupportedFunction(_) => {
+                    ApiError::new(ErrorCode::SparqlFunctionUnsupported, detail).at("query")
+                }
                 SparqlError::NotAcceptable(_) => {
                     ApiError::new(ErrorCode::NotAcceptable, detail).at("Accept")
                 }
@@ -162,7 +164,6 @@ async fn run(
                 SparqlError::Busy => ApiError::new(ErrorCode::SparqlBusy, detail)
                     .with_header(header::RETRY_AFTER, "1"),
                 SparqlError::Graph(g) => g.into(),
-                other => ApiError::internal(other),
             }
         })?;
     let mut resp = answer.body.into_response();

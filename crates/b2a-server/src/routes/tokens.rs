@@ -3,24 +3,23 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use b2a_contract::{RevocationBody, TokenExchangeBody, TokenRequestBody};
 use b2a_trust::{ExchangeRequest, IssueRequest};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::table::{Routes, get, post};
 use crate::extract::{Admin, AnyToken, Grant, OptionalBody, Valid};
 use crate::{ApiError, AppState};
 
 /// The lifetime of a token issued without `ttl_seconds`.
 const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
+pub(super) fn router() -> Routes {
+    Routes::new()
         .route("/v1/admin/tokens", post(issue))
         .route("/v1/admin/tokens/{jti}/revoke", post(revoke))
         .route("/v1/tokens/exchange", post(exchange))

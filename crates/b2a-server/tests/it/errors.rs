@@ -1,7 +1,10 @@
 //! Bad inputs: each answers its documented code, names the offending field, and changes nothing.
 
 use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
 use b2a_model::{Capability, Role};
+use b2a_pricing::PricingError;
+use b2a_server::ApiError;
 use serde_json::json;
 
 use crate::support::TestApp;
@@ -361,4 +364,40 @@ async fn problems_carry_the_request_id() {
     let p = resp.problem(StatusCode::UNAUTHORIZED, "missing_token");
     assert_eq!(p["request_id"], "trace-42");
     assert_eq!(p["type"], "urn:b2a:problem:missing_token");
+}
+
+#[tokio::test]
+async fn counter_prices_beyond_any_amount_are_a_validation_failure() {
+    let app = TestApp::demo().await;
+    let agent = app.agent("shopper-1");
+    let quote = app.open_quote(&agent, SKU, 3).await;
+    let id = quote["id"].as_str().expect("quote id");
+    let path = format!("/v1/quotes/{id}/counter");
+    for amount in [i64::MAX, i64::MIN] {
+        let body =
+            json!({"lines": [{"sku": SKU, "unit_price": {"amount": amount, "currency": "EUR"}}]});
+        let p = app
+            .post(&path, Some(&agent), &[], &body.to_string())
+            .await
+            .problem(StatusCode::BAD_REQUEST, "validation_failed");
+        assert_eq!(p["pointer"], "/lines", "{p}");
+    }
+    // The quote is still open to a sensible counter-offer.
+    let body = json!({"target_total": {"amount": 1, "currency": "EUR"}});
+    let answer = app.post(&path, Some(&agent), &[], &body.to_string()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn pricing_lines_that_are_not_there_is_a_validation_failure() {
+    // The schema refuses an empty `lines` first (above); should pricing ever see one, the
+    // answer is the same.
+    let resp = ApiError::from(PricingError::NoLines).into_response();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .expect("body");
+    let problem: serde_json::Value = serde_json::from_slice(&body).expect("a problem");
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(problem["pointer"], "/lines");
 }

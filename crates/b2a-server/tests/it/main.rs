@@ -15,6 +15,7 @@ mod lifecycle;
 mod mcp;
 mod navigate;
 mod offers;
+mod routes;
 mod search;
 mod socket;
 mod sparql;

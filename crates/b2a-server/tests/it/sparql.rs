@@ -310,3 +310,29 @@ async fn a_query_busy_in_memory_is_answered_at_its_deadline() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_function_the_endpoint_does_not_provide_is_the_agents_mistake() {
+    let app = TestApp::demo().await;
+    let agent = app.agent("sparql-fn");
+    for query in [
+        "SELECT ?x WHERE { BIND(<http://example.org/fn#discount>(1) AS ?x) }",
+        "SELECT ?o WHERE { ?s ?p ?o FILTER(<http://example.org/fn#cheap>(?o)) } LIMIT 1",
+        "SELECT ?x WHERE { BIND(<http://www.w3.org/2001/XMLSchema#integer>(1, 2) AS ?x) }",
+    ] {
+        let p = select(&app, &agent, query)
+            .await
+            .problem(StatusCode::BAD_REQUEST, "sparql_function_unsupported");
+        assert_eq!(p["pointer"], "query");
+    }
+    // The same query by POST.
+    app.request(
+        Method::POST,
+        "/v1/sparql",
+        Some(&agent),
+        &[("content-type", "application/sparql-query")],
+        Some("ASK { BIND(<http://example.org/fn#f>() AS ?x) }"),
+    )
+    .await
+    .problem(StatusCode::BAD_REQUEST, "sparql_function_unsupported");
+}

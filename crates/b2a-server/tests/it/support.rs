@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use b2a_contract::Contract;
 use b2a_ledger::{Actor, AgentRecord, AgentStatus, RiskRules};
 use b2a_model::{AgentId, Capability, Principal, Role, Sku};
-use b2a_server::{AppState, DataDir, GatewayConfig, Rate, RateClass, ShopSettings};
+use b2a_server::{
+    AppState, DataDir, GatewayConfig, Rate, RateClass, Served, ShopSettings, Unrouted,
+};
 use b2a_trust::{IssueRequest, IssuedToken};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -29,6 +31,8 @@ pub(crate) struct TestApp {
     dir: tempfile::TempDir,
     pub(crate) state: AppState,
     pub(crate) router: axum::Router,
+    /// Every route `router` serves.
+    served: Vec<Served>,
     contract: Contract,
 }
 
@@ -37,6 +41,8 @@ pub(crate) struct TestResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Value,
+    /// The router's fallbacks answered: no route has this path, or none this method.
+    pub(crate) unrouted: bool,
     contract_check: Result<(), String>,
 }
 
@@ -173,11 +179,12 @@ impl TestApp {
             .await
             .expect("state");
         b2a_app::demo::seed(&state.shop).await.expect("demo seeded");
-        let router = b2a_server::router(state.clone());
+        let (router, served) = b2a_server::route_table(state.clone());
         Self {
             dir,
             state,
             router,
+            served,
             contract: Contract::load().expect("contract"),
         }
     }
@@ -189,6 +196,11 @@ impl TestApp {
 
     pub(crate) fn contract(&self) -> &Contract {
         &self.contract
+    }
+
+    /// Every route the router serves, as it registered them.
+    pub(crate) fn served(&self) -> &[Served] {
+        &self.served
     }
 
     pub(crate) fn token(&self, role: Role, agent: &str, caps: &[Capability]) -> String {
@@ -267,6 +279,7 @@ impl TestApp {
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
+        let unrouted = resp.extensions().get::<Unrouted>().is_some();
         assert!(
             headers.get("x-request-id").is_some(),
             "every response carries a request id"
@@ -301,6 +314,7 @@ impl TestApp {
             status,
             headers,
             body,
+            unrouted,
             contract_check,
         }
     }
