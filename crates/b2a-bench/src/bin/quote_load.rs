@@ -4,7 +4,8 @@
 //! Picks LINES (10) distinct in-stock SKUs from the catalog, then runs CONCURRENCY (8) clients
 //! for SECONDS (10), each in a loop: `POST /v1/quotes` for one unit of every SKU, then
 //! `POST /v1/quotes/{id}/counter` at 95 % of its total. Every answer must be a success. Prints
-//! one line per operation: count, rate, p50, p90, p99 and max latency in milliseconds.
+//! one line per operation (and one for the pair of both): count, rate, p50, p90, p99 and max
+//! latency in milliseconds.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -128,29 +129,35 @@ async fn run() -> Result<(), Error> {
         let request = request.clone();
         workers.push(tokio::spawn(async move {
             let (mut quotes, mut counters) = (Samples::default(), Samples::default());
+            let mut pairs = Samples::default();
             while Instant::now() < deadline {
                 let t = Instant::now();
                 let quote = client.post("/v1/quotes", &request).await?;
                 quotes.0.push(t.elapsed());
+                let pair = t;
                 let id = quote["id"].as_str().ok_or("quote without id")?;
                 let total = quote["total"]["amount"].as_i64().ok_or("quote without total")?;
                 let counter = json!({"target_total": {"amount": total * 95 / 100, "currency": quote["total"]["currency"]}});
                 let t = Instant::now();
                 client.post(&format!("/v1/quotes/{id}/counter"), &counter).await?;
                 counters.0.push(t.elapsed());
+                pairs.0.push(pair.elapsed());
             }
-            Ok::<_, Error>((quotes, counters))
+            Ok::<_, Error>((quotes, counters, pairs))
         }));
     }
     let (mut quotes, mut counters) = (Samples::default(), Samples::default());
+    let mut pairs = Samples::default();
     for w in workers {
-        let (q, c) = w.await??;
+        let (q, c, p) = w.await??;
         quotes.0.extend(q.0);
         counters.0.extend(c.0);
+        pairs.0.extend(p.0);
     }
     let elapsed = started.elapsed();
     println!("{lines}-line quotes, {concurrency} clients, {seconds} s");
     quotes.report("quote", elapsed);
     counters.report("counter", elapsed);
+    pairs.report("pair", elapsed);
     Ok(())
 }
