@@ -79,11 +79,13 @@ pub struct QuoteWrite {
     pub record: Option<Record>,
 }
 
-/// Whether `quote` (ordered as `order`, if it was) can still be countered or accepted at `now`.
+/// Whether `quote` (ordered as `order`, if it was) can still be countered or accepted at `now`
+/// by a write computed from its `round`.
 pub fn still_open(
     quote: &Quote,
     order: Option<&OrderId>,
     now: OffsetDateTime,
+    round: u32,
 ) -> Result<(), LedgerError> {
     if let Some(order) = order {
         return Err(LedgerError::QuoteAlreadyOrdered {
@@ -96,6 +98,12 @@ pub fn still_open(
     }
     if quote.status == QuoteStatus::Accepted {
         return Err(LedgerError::QuoteAccepted(quote.id.clone()));
+    }
+    if quote.round != round {
+        return Err(LedgerError::QuoteChanged {
+            quote: quote.id.clone(),
+            round: quote.round,
+        });
     }
     Ok(())
 }
@@ -121,13 +129,7 @@ impl Revision {
         current: Quote,
         order: Option<&OrderId>,
     ) -> Result<QuoteWrite, LedgerError> {
-        still_open(&current, order, self.now)?;
-        if current.round != self.from_round {
-            return Err(LedgerError::QuoteChanged {
-                quote: current.id,
-                round: current.round,
-            });
-        }
+        still_open(&current, order, self.now, self.from_round)?;
         let record = quote_countered(&current, self);
         Ok(match &self.new_version {
             Some(new) => replaced(current, new.clone(), record),
@@ -158,13 +160,7 @@ impl Acceptance {
                 record: None,
             });
         }
-        still_open(&current, order, self.now)?;
-        if current.round != new.round {
-            return Err(LedgerError::QuoteChanged {
-                quote: current.id,
-                round: current.round,
-            });
-        }
+        still_open(&current, order, self.now, new.round)?;
         let record = quote_accepted(new, &self.credential, self.now);
         Ok(replaced(current, new.clone(), record))
     }

@@ -11,11 +11,12 @@ use b2a_audit::merkle::{Hash, NodeId, range_nodes};
 use time::OffsetDateTime;
 
 use super::SqlLedger;
+use super::orders::{bodies, body};
 use crate::audit::{
     ANY_PENDING, AuditHead, AuditQuery, INDEXED_SIZE, StoredEntry, carried_over, frontier_of,
     index_pending, node_row, time_bound,
 };
-use crate::codec::{corrupt, decode, encode};
+use crate::codec::{corrupt, encode};
 use crate::engine::{Engine, retrying};
 use crate::sql::{Arg, Conn, Lock, Stmt, chunks, values};
 use crate::{AuditStore, LedgerError};
@@ -118,33 +119,14 @@ impl<E: Engine> AuditStore for SqlLedger<E> {
     }
 
     async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-        kept(
-            &mut *self.engine.read().await?,
-            "SELECT body FROM audit_checkpoints ORDER BY size",
-        )
-        .await
+        let s = Stmt::new("SELECT body FROM audit_checkpoints ORDER BY size");
+        bodies(&mut *self.engine.read().await?, s).await
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
-        Ok(kept(
-            &mut *self.engine.read().await?,
-            "SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
-        )
-        .await?
-        .pop())
+        let s = Stmt::new("SELECT body FROM audit_checkpoints ORDER BY size DESC LIMIT 1");
+        body(&mut *self.engine.read().await?, s).await
     }
-}
-
-/// Kept checkpoints, as `sql` selects their bodies.
-async fn kept(
-    conn: &mut dyn Conn,
-    sql: &'static str,
-) -> Result<Vec<SignedCheckpoint>, LedgerError> {
-    conn.fetch_all(Stmt::new(sql))
-        .await?
-        .iter()
-        .map(|r| decode(r.text(0)?))
-        .collect()
 }
 
 /// The stored nodes among `ids`.

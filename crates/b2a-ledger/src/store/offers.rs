@@ -10,6 +10,7 @@ use b2a_orders::offers::{CreateQuote, QuoteBatch, QuoteCmd, decide_quotes, hour_
 use time::OffsetDateTime;
 
 use super::SqlLedger;
+use super::orders::{bodies, body};
 use crate::codec::{corrupt, decode, encode, instant};
 use crate::engine::{Engine, retrying};
 use crate::group_commit::{Batch, Job, fail_all};
@@ -28,15 +29,10 @@ impl<E: Engine> Offers for SqlLedger<E> {
     }
 
     async fn quote(&self, id: &QuoteId, agent: &AgentId) -> Result<Option<Quote>, LedgerError> {
-        let mut conn = self.engine.read().await?;
-        let row = conn
-            .fetch_optional(
-                Stmt::new("SELECT body FROM quotes WHERE id = $1 AND agent = $2")
-                    .bind(id.as_str())
-                    .bind(agent.as_str()),
-            )
-            .await?;
-        row.map(|r| decode(r.text(0)?)).transpose()
+        let s = Stmt::new("SELECT body FROM quotes WHERE id = $1 AND agent = $2")
+            .bind(id.as_str())
+            .bind(agent.as_str());
+        body(&mut *self.engine.read().await?, s).await
     }
 
     async fn quote_record(
@@ -59,15 +55,12 @@ impl<E: Engine> Offers for SqlLedger<E> {
         else {
             return Ok(None);
         };
-        let history = conn
-            .fetch_all(
-                Stmt::new("SELECT body FROM quote_versions WHERE quote_id = $1 ORDER BY round")
-                    .bind(id.as_str()),
-            )
-            .await?
-            .iter()
-            .map(|r| decode(r.text(0)?))
-            .collect::<Result<Vec<Quote>, _>>()?;
+        let history = bodies(
+            &mut *conn,
+            Stmt::new("SELECT body FROM quote_versions WHERE quote_id = $1 ORDER BY round")
+                .bind(id.as_str()),
+        )
+        .await?;
         Ok(Some(QuoteRecord {
             current: decode(row.text(0)?)?,
             history,

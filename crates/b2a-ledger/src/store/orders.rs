@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use b2a_model::{AgentId, Order, OrderId, OrderStatus, Transition};
 use b2a_orders::lifecycle::delivered_at;
+use serde::de::DeserializeOwned;
 
 use super::SqlLedger;
 use crate::codec::{corrupt, decode, encode, instant};
@@ -18,15 +19,10 @@ impl<E: Engine> OrderBook for SqlLedger<E> {
     }
 
     async fn order(&self, id: &OrderId, agent: &AgentId) -> Result<Option<Order>, LedgerError> {
-        let mut conn = self.engine.read().await?;
-        let row = conn
-            .fetch_optional(
-                Stmt::new("SELECT body FROM orders WHERE id = $1 AND agent = $2")
-                    .bind(id.as_str())
-                    .bind(agent.as_str()),
-            )
-            .await?;
-        row.map(|r| decode(r.text(0)?)).transpose()
+        let s = Stmt::new("SELECT body FROM orders WHERE id = $1 AND agent = $2")
+            .bind(id.as_str())
+            .bind(agent.as_str());
+        body(&mut *self.engine.read().await?, s).await
     }
 
     async fn orders(
@@ -48,11 +44,8 @@ impl<E: Engine> OrderBook for SqlLedger<E> {
     }
 
     async fn order_any(&self, id: &OrderId) -> Result<Option<Order>, LedgerError> {
-        let mut conn = self.engine.read().await?;
-        let row = conn
-            .fetch_optional(Stmt::new("SELECT body FROM orders WHERE id = $1").bind(id.as_str()))
-            .await?;
-        row.map(|r| decode(r.text(0)?)).transpose()
+        let s = Stmt::new("SELECT body FROM orders WHERE id = $1").bind(id.as_str());
+        body(&mut *self.engine.read().await?, s).await
     }
 
     async fn pending_approvals(
@@ -150,13 +143,25 @@ impl<E: Engine> OrderBook for SqlLedger<E> {
     }
 }
 
-/// The orders a statement selects (their bodies, column 0), decoded.
-pub(super) async fn bodies(conn: &mut dyn Conn, s: Stmt<'_>) -> Result<Vec<Order>, LedgerError> {
+/// The values a statement selects (their JSON bodies, column 0), decoded.
+pub(super) async fn bodies<T: DeserializeOwned>(
+    conn: &mut dyn Conn,
+    s: Stmt<'_>,
+) -> Result<Vec<T>, LedgerError> {
     conn.fetch_all(s)
         .await?
         .iter()
         .map(|r| decode(r.text(0)?))
         .collect()
+}
+
+/// The value a statement selects, if any (its JSON body, column 0), decoded.
+pub(super) async fn body<T: DeserializeOwned>(
+    conn: &mut dyn Conn,
+    s: Stmt<'_>,
+) -> Result<Option<T>, LedgerError> {
+    let row = conn.fetch_optional(s).await?;
+    row.map(|r| decode(r.text(0)?)).transpose()
 }
 
 /// The events of `order`, oldest first.

@@ -7,8 +7,8 @@ use b2a_orders::lifecycle::CLOSED;
 use time::OffsetDateTime;
 
 use super::SqlLedger;
-use super::orders::bodies;
-use crate::codec::{corrupt, decode};
+use super::orders::{bodies, body};
+use crate::codec::corrupt;
 use crate::engine::{Engine, retrying};
 use crate::records::{privacy_erased, privacy_purged};
 use crate::sql::{Conn, Stmt, chunks, list};
@@ -47,17 +47,11 @@ impl<E: Engine> Vault for SqlLedger<E> {
     }
 
     async fn fulfilment(&self, id: &OrderId) -> Result<Option<serde_json::Value>, LedgerError> {
-        let mut conn = self.engine.read().await?;
-        let row = conn
-            .fetch_optional(
-                Stmt::new(
-                    "SELECT v.body FROM vault v JOIN orders o ON o.fulfilment_ref = v.ref
-                     WHERE o.id = $1",
-                )
-                .bind(id.as_str()),
-            )
-            .await?;
-        row.map(|r| decode(r.text(0)?)).transpose()
+        let s = Stmt::new(
+            "SELECT v.body FROM vault v JOIN orders o ON o.fulfilment_ref = v.ref WHERE o.id = $1",
+        )
+        .bind(id.as_str());
+        body(&mut *self.engine.read().await?, s).await
     }
 
     async fn orders_of_principal(
